@@ -1,0 +1,5 @@
+"""python -m narrate"""
+
+from .cli import cli
+
+cli(prog_name="narrate")

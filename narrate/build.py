@@ -1,0 +1,113 @@
+"""The whole job for one chapter: cast script, synthesis, MP3 and timings."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .attribute import build_script
+from .book import load_book
+from .errors import ExportError, ScriptError
+from .export import chapter_tags, write_mp3, write_timings
+from .project import Project
+from .render import Progress, render_chapter
+from .script import CastScript, check_speakers, load_script, save_script
+from .text import load_chapter
+from .voices import load_cast
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build wrote."""
+
+    mp3: Path
+    timings: Path
+    duration: float
+    """Seconds of audio."""
+    turns: int
+    script_created: bool
+    """True when the cast script did not exist and was built first."""
+
+
+def make_script(project: Project, chapter: int, *, voices_path: Path | None = None, encoding: str = "utf-8") -> CastScript:
+    """Build a chapter's cast script from its text and the cast in voices.yaml."""
+    project.require_chapter(chapter)
+    text_path = project.text_path(chapter)
+    cast = load_cast(voices_path or project.voices_path, check_voices=False)
+    parsed = load_chapter(text_path, encoding)
+    script = build_script(parsed, cast.spec, source=project.relative(text_path))
+    if parsed.number is None:
+        script = script.model_copy(update={"chapter": chapter})
+    return script
+
+
+def write_chapter_script(
+    project: Project, chapter: int, *, force: bool = False, voices_path: Path | None = None, encoding: str = "utf-8"
+) -> tuple[Path, CastScript]:
+    """Write scripts/chapter-N.yaml; refuse to replace an existing one unless force."""
+    path = project.script_path(chapter)
+    if path.exists() and not force:
+        raise ScriptError(
+            f"{project.relative(path)} already exists and may hold your corrections; "
+            "use --force to replace it"
+        )
+    script = make_script(project, chapter, voices_path=voices_path, encoding=encoding)
+    save_script(script, path)
+    return path, script
+
+
+def build_chapter(
+    project: Project,
+    chapter: int,
+    *,
+    voices_path: Path | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Render a chapter to output/chapter-N.mp3 and output/chapter-N.json.
+
+    Uses the chapter's cast script as edited, or builds and saves it first when there is none.
+    Every file is checked before any synthesis, so a mistake costs seconds, not a build.
+    """
+    project.require_chapter(chapter)
+    voices_path = voices_path or project.voices_path
+    script_path = project.script_path(chapter)
+    created = False
+    if not script_path.exists():
+        path, script = write_chapter_script(project, chapter, voices_path=voices_path)
+        log.info("wrote %s", path)
+        created = True
+    script = load_script(script_path)
+    cast = load_cast(voices_path)
+    check_speakers(script, cast, Path(project.relative(script_path)))
+    book = load_book(project.book_path)
+    ensure_writable(project.output_dir)
+
+    rendered = render_chapter(script, cast, progress=progress)
+    mp3_path = project.mp3_path(chapter)
+    timings_path = project.timings_path(chapter)
+    write_mp3(mp3_path, rendered.audio, chapter_tags(book, script.chapter, script.title))
+    write_timings(timings_path, rendered.timings)
+    return BuildResult(
+        mp3=mp3_path,
+        timings=timings_path,
+        duration=len(rendered.audio) / 1000,
+        turns=len(script.turns),
+        script_created=created,
+    )
+
+
+def ensure_writable(folder: Path) -> None:
+    """Fail before synthesis, not after, when the output folder cannot be written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".narrate-probe-"):
+            pass
+    except OSError as exc:
+        raise ExportError(
+            f"{folder}: cannot write the output there ({exc.strerror or exc}); "
+            "make the folder writable or run narrate from another project folder"
+        ) from None

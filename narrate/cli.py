@@ -1,0 +1,135 @@
+"""The narrate command line: options in, one library call, output out."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .build import build_chapter, write_chapter_script
+from .engines import get_engine, get_engine_ids
+from .errors import NarrateError
+from .project import Project
+
+chapter_option = click.option(
+    "--chapter", "-c", type=click.IntRange(min=0), required=True, help="Chapter number, as in texts/chapter-N.txt."
+)
+project_option = click.option(
+    "--project",
+    "project_root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (texts/, scripts/, voices.yaml, book.yaml, output/).",
+)
+voices_option = click.option(
+    "--voices",
+    "voices_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The cast file to use instead of the project's voices.yaml.",
+)
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn library errors into one 'Error: ...' line and exit code 1; Ctrl-C into exit 130."""
+    try:
+        yield
+    except NarrateError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo("Interrupted; nothing was written to the output path.", err=True)
+        sys.exit(130)
+
+
+@click.group()
+@click.version_option(package_name="narrate")
+@click.option("-v", "--verbose", is_flag=True, help="Log what narrate does on stderr.")
+def cli(verbose: bool) -> None:
+    """Turn a book chapter into a dramatized, multi-voice audiobook, offline."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@chapter_option
+@project_option
+@voices_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def build(chapter: int, project_root: Path, voices_path: Path | None, quiet: bool) -> None:
+    """Build output/chapter-N.mp3 and its timings (output/chapter-N.json).
+
+    Uses scripts/chapter-N.yaml as edited, or builds it first when it is missing.
+    """
+    project = Project(project_root)
+    started = time.monotonic()
+    with reported_errors(), progress_bar(quiet) as progress:
+        result = build_chapter(project, chapter, voices_path=voices_path, progress=progress)
+    if result.script_created:
+        click.echo(f"Wrote the cast script {project.relative(project.script_path(chapter))}")
+    minutes, seconds = divmod(round(result.duration), 60)
+    click.echo(
+        f"Wrote {project.relative(result.mp3)} ({minutes}:{seconds:02d}, {result.turns} turns) and "
+        f"{project.relative(result.timings)} in {time.monotonic() - started:.1f} s"
+    )
+
+
+@cli.command()
+@chapter_option
+@project_option
+@voices_option
+@click.option("--force", is_flag=True, help="Replace an existing cast script (and any corrections in it).")
+@click.option("--encoding", default="utf-8", show_default=True, help="The chapter text's encoding.")
+def script(chapter: int, project_root: Path, voices_path: Path | None, force: bool, encoding: str) -> None:
+    """Write the cast script scripts/chapter-N.yaml: each turn and who says it."""
+    project = Project(project_root)
+    with reported_errors():
+        path, built = write_chapter_script(project, chapter, force=force, voices_path=voices_path, encoding=encoding)
+    quotes = [t for t in built.turns if t.confidence is not None]
+    to_check = sum(t.check for t in quotes)
+    unknown = sum(t.speaker == "unknown" for t in quotes)
+    click.echo(
+        f"Wrote {project.relative(path)}: {len(built.turns)} turns, {len(quotes)} quotations, "
+        f"{to_check} marked 'check: true', {unknown} unknown"
+    )
+
+
+@cli.command()
+@click.option("--engine", "engine_id", default=None, help="Only this engine's voices.")
+def voices(engine_id: str | None) -> None:
+    """List the voices of every installed engine, with the ids voices.yaml uses."""
+    with reported_errors():
+        for eid in [engine_id] if engine_id else get_engine_ids():
+            engine = get_engine(eid)
+            click.echo(f"{eid} ({engine.version}):")
+            for v in engine.voices():
+                extra = ", ".join(x for x in (v.language, v.gender) if x)
+                click.echo(f"  {v.id:<24} {v.name}" + (f" [{extra}]" if extra else ""))
+
+
+@contextmanager
+def progress_bar(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr for a terminal; nothing when quiet or piped."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="Synthesizing", file=sys.stderr, show_eta=True, show_pos=True)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)

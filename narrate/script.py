@@ -1,0 +1,108 @@
+"""The cast script: every turn of a chapter, who says it, in reading order (scripts/chapter-N.yaml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .errors import ScriptError
+from .voices import Cast
+from .yamlfile import Location, dump_yaml, read_yaml, validate, write_text_atomically
+
+SCRIPT_HEADER = """\
+# Cast script: one entry per turn, in reading order. Edit 'speaker' to recast a line
+# ('narrator' or a character id from voices.yaml); 'check: true' marks a guess to review.
+# 'paragraph' groups turns for pauses (0 is the heading).
+"""
+
+
+class Turn(BaseModel):
+    """One stretch of narration or one quotation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    speaker: str = Field(min_length=1)
+    """'narrator', a character id, or 'unknown' for a quotation nobody could be found for."""
+    text: str
+    """What is read, as printed in the book (without the quotation marks)."""
+    paragraph: int | None = Field(None, ge=0)
+    """The paragraph the turn belongs to; 0 is the heading; missing means a paragraph of its own."""
+    confidence: float | None = Field(None, ge=0.0, le=1.0)
+    """For quotations: how sure the script builder was of the speaker."""
+    cue: str | None = None
+    """For quotations: what the builder based the speaker on."""
+    check: bool = False
+    """True when a person should review the speaker."""
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("the text is empty; write the words or delete the turn")
+        return text
+
+
+class CastScript(BaseModel):
+    """A chapter's cast script."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    chapter: int
+    title: str | None = None
+    source: str | None = None
+    """The chapter text it was built from, relative to the project."""
+    source_sha256: str | None = None
+    """Hash of that text when the script was built."""
+    turns: list[Turn] = Field(min_length=1)
+
+
+def load_script(path: Path) -> CastScript:
+    """Read and validate a cast script."""
+    data, lines = read_yaml(path, "cast script")
+    if isinstance(data, dict) and data.get("turns") == []:
+        raise ScriptError(f"{path}: the script has no turns; add turns or rebuild it with 'narrate script --force'")
+
+    def describe(loc: Location) -> str:
+        return f"turn {loc[1] + 1}" if len(loc) >= 2 and loc[0] == "turns" and isinstance(loc[1], int) else ""
+
+    return validate(CastScript, data, path, lines, describe)
+
+
+def script_to_data(script: CastScript) -> dict[str, Any]:
+    """The script as plain data, leaving out fields at their defaults so the file stays short."""
+    data = script.model_dump(exclude_none=True)
+    for turn in data["turns"]:
+        if not turn.get("check"):
+            turn.pop("check", None)
+    return data
+
+
+def dump_script(script: CastScript) -> str:
+    return SCRIPT_HEADER + dump_yaml(script_to_data(script))
+
+
+def save_script(script: CastScript, path: Path) -> None:
+    """Write a cast script atomically."""
+    write_text_atomically(path, dump_script(script))
+
+
+def check_speakers(script: CastScript, cast: Cast, path: Path) -> None:
+    """Every turn's speaker must be in the cast and have a voice; say which turn is wrong."""
+    for i, turn in enumerate(script.turns, start=1):
+        if turn.speaker == "unknown":
+            raise ScriptError(
+                f"{path}, turn {i}: the speaker of {preview(turn.text)} is unknown; "
+                f"set it to one of {', '.join(cast.speaker_ids)}"
+            )
+        if turn.speaker not in cast.speaker_ids:
+            raise ScriptError(
+                f"{path}, turn {i}: speaker '{turn.speaker}' is not in {cast.path or 'voices.yaml'} "
+                f"(known: {', '.join(cast.speaker_ids)}); fix the speaker or add the character"
+            )
+        cast.voice_for(turn.speaker)
+
+
+def preview(text: str, width: int = 40) -> str:
+    return repr(text if len(text) <= width else text[: width - 1] + "…")

@@ -1,0 +1,175 @@
+"""The cast: who the narrator is, the characters, and the voice each one speaks with (voices.yaml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .engines import get_engine, get_engine_class
+from .errors import EngineError, VoicesError
+from .yamlfile import LineIndex, Location, format_validation_error, read_yaml, validate
+
+NARRATOR = "narrator"
+UNKNOWN = "unknown"
+RESERVED_IDS = frozenset({NARRATOR, UNKNOWN})
+
+
+class VoiceSpec(BaseModel):
+    """A voice as written in voices.yaml: an engine and that engine's own settings."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    engine: str = "pyttsx3"
+
+    @property
+    def settings_data(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class NarratorSpec(BaseModel):
+    """Who tells the story."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    person: Literal["first", "third"] = "third"
+    character: str | None = None
+    """In first-person narration, the narrator's own character id."""
+    voice: VoiceSpec | None = None
+
+
+class CharacterSpec(BaseModel):
+    """One character of the cast."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    aliases: list[str] = []
+    gender: Literal["male", "female", "unknown"] = "unknown"
+    voice: VoiceSpec | None = None
+
+
+class CastSpec(BaseModel):
+    """voices.yaml, as a person writes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    narrator: NarratorSpec = NarratorSpec()
+    characters: dict[str, CharacterSpec] = {}
+
+    @field_validator("characters")
+    @classmethod
+    def _no_reserved_ids(cls, characters: dict[str, CharacterSpec]) -> dict[str, CharacterSpec]:
+        for cid in characters:
+            if cid in RESERVED_IDS:
+                raise ValueError(f"'{cid}' is reserved; give the character another id")
+        return characters
+
+    @model_validator(mode="after")
+    def _first_person_has_character(self) -> CastSpec:
+        n = self.narrator
+        if n.person == "first" and n.character not in self.characters:
+            known = ", ".join(self.characters) or "none"
+            raise ValueError(
+                f"narrator.character must name the first-person narrator's character (known: {known})"
+            )
+        return self
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A validated voice: the engine to use and its settings."""
+
+    engine: str
+    """The engine id."""
+    settings: BaseModel
+    """The engine's settings model, validated."""
+
+
+@dataclass(frozen=True)
+class Cast:
+    """The loaded cast, with every voice validated against its engine."""
+
+    spec: CastSpec
+    """What the file says."""
+    path: Path | None
+    """Where it came from, for messages."""
+    voices: dict[str, Voice]
+    """Voice per speaker id, narrator included, for every speaker that has one."""
+
+    @property
+    def speaker_ids(self) -> list[str]:
+        return [NARRATOR, *self.spec.characters]
+
+    @property
+    def first_person_character(self) -> str | None:
+        n = self.spec.narrator
+        return n.character if n.person == "first" else None
+
+    def voice_for(self, speaker: str) -> Voice:
+        """The voice a speaker's turns are read with.
+
+        A character without a voice of its own is read by the narrator's voice when it is the
+        first-person narrator (their quoted lines are their own narration's voice).
+        """
+        if speaker in self.voices:
+            return self.voices[speaker]
+        where = self.path or "voices.yaml"
+        if speaker != NARRATOR and speaker not in self.spec.characters:
+            raise VoicesError(
+                f"speaker '{speaker}' is not in {where} (known: {', '.join(self.speaker_ids)}); "
+                "add the character or fix the speaker"
+            )
+        raise VoicesError(f"{where}: '{speaker}' has no voice; give it a 'voice:' entry")
+
+
+def load_cast(path: Path, *, check_voices: bool = True) -> Cast:
+    """Load voices.yaml (or a cast file of the same schema) and validate each voice's settings.
+
+    With check_voices, each voice is also checked against its engine (which starts the
+    engine), so a voice the engine lacks fails before any synthesis.
+    """
+    data, lines = read_yaml(path, "voices file")
+    if data is None:
+        data = {}
+    spec = validate(CastSpec, data, path, lines, describe_cast_location)
+    specs: dict[str, tuple[Location, VoiceSpec]] = {}
+    if spec.narrator.voice:
+        specs[NARRATOR] = (("narrator", "voice"), spec.narrator.voice)
+    for cid, character in spec.characters.items():
+        if character.voice:
+            specs[cid] = (("characters", cid, "voice"), character.voice)
+    voices = {sid: resolve_voice(vs, path, lines, loc, check_voices) for sid, (loc, vs) in specs.items()}
+    first = spec.narrator.character if spec.narrator.person == "first" else None
+    if first and first not in voices and NARRATOR in voices:
+        voices[first] = voices[NARRATOR]
+    return Cast(spec=spec, path=path, voices=voices)
+
+
+def resolve_voice(spec: VoiceSpec, path: Path, lines: LineIndex, loc: Location, check: bool) -> Voice:
+    where = f"{path}, {'.'.join(map(str, loc))}"
+    line = lines.line(loc)
+    if line:
+        where += f", line {line}"
+    try:
+        engine_cls = get_engine_class(spec.engine)
+    except EngineError as exc:
+        raise VoicesError(f"{where}: {exc}") from None
+    try:
+        settings = engine_cls.Settings.model_validate(spec.settings_data)
+    except ValidationError as exc:
+        raise VoicesError(format_validation_error(exc, path, lines, prefix=loc)) from None
+    if check:
+        try:
+            get_engine(spec.engine).check_settings(settings)
+        except EngineError as exc:
+            raise VoicesError(f"{where}: {exc}") from None
+    return Voice(engine=spec.engine, settings=settings)
+
+
+def describe_cast_location(loc: Location) -> str:
+    if len(loc) >= 2 and loc[0] == "characters":
+        return f"character '{loc[1]}'"
+    return ""
