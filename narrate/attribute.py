@@ -21,10 +21,9 @@ SPEECH_VERBS: Final = frozenset(
     """said say says asked ask asks answered answer answers replied reply replies responded respond
     responds told tell tells added add adds continued continue continues cried exclaimed shouted
     whispered murmured muttered called declared remarked observed inquired enquired demanded
-    retorted rejoined repeated insisted began begun went explained suggested protested objected
-    agreed admitted interrupted returned cried shrieked screamed sobbed sighed laughed growled
-    snapped thought wondered pleaded urged ventured concluded announced stated proposed
-    questioned answered""".split()
+    retorted rejoined repeated insisted began went explained suggested protested objected agreed
+    admitted interrupted returned shrieked screamed sobbed sighed laughed growled snapped thought
+    wondered pleaded urged ventured concluded announced stated proposed questioned""".split()
 )
 FIRST_PERSON: Final = frozenset({"i", "we"})
 PRONOUN_GENDER: Final = {"he": "male", "she": "female"}
@@ -217,7 +216,7 @@ def attribute_chapter(chapter: Chapter, cast: CastSpec) -> list[list[Attribution
     return result
 
 
-def _tag_before(segment: Segment, before_re: re.Pattern[str], resolve) -> Attribution | None:  # noqa: ANN001
+def _tag_before(segment: Segment, before_re: re.Pattern[str], resolve) -> Attribution | None:
     # Only the narration's last clause speaks for the quotation that follows it.
     clause = re.split(r"[.!?;]\s+", segment.text)[-1]
     m = before_re.search(clause)

@@ -33,7 +33,9 @@ class BuildResult:
     """True when the cast script did not exist and was built first."""
 
 
-def make_script(project: Project, chapter: int, *, voices_path: Path | None = None, encoding: str = "utf-8") -> CastScript:
+def make_script(
+    project: Project, chapter: int, *, voices_path: Path | None = None, encoding: str = "utf-8"
+) -> CastScript:
     """Build a chapter's cast script from its text and the cast in voices.yaml."""
     project.require_chapter(chapter)
     text_path = project.text_path(chapter)
@@ -52,8 +54,7 @@ def write_chapter_script(
     path = project.script_path(chapter)
     if path.exists() and not force:
         raise ScriptError(
-            f"{project.relative(path)} already exists and may hold your corrections; "
-            "use --force to replace it"
+            f"{project.relative(path)} already exists and may hold your corrections; use --force to replace it"
         )
     script = make_script(project, chapter, voices_path=voices_path, encoding=encoding)
     save_script(script, path)

@@ -54,7 +54,9 @@ def reported_errors() -> Iterator[None]:
 @click.option("-v", "--verbose", is_flag=True, help="Log what narrate does on stderr.")
 def cli(verbose: bool) -> None:
     """Turn a book chapter into a dramatized, multi-voice audiobook, offline."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 @cli.command()

@@ -49,7 +49,9 @@ def chapter_tags(book: BookInfo, chapter: int, title: str | None) -> ChapterTags
     )
 
 
-def encode_mp3(audio: AudioSegment, *, bitrate_kbps: int = DEFAULT_BITRATE_KBPS, quality: int = DEFAULT_LAME_QUALITY) -> bytes:
+def encode_mp3(
+    audio: AudioSegment, *, bitrate_kbps: int = DEFAULT_BITRATE_KBPS, quality: int = DEFAULT_LAME_QUALITY
+) -> bytes:
     """Constant-bit-rate MP3 of mono 16-bit audio, in process with LAME (no ffmpeg needed)."""
     import lameenc
 

@@ -21,10 +21,8 @@ BOILERPLATE_PATTERNS: Final = (
 GUTENBERG_START: Final = re.compile(r"^\*\*\* ?START OF (THE|THIS) PROJECT GUTENBERG.*$", re.I | re.M)
 GUTENBERG_END: Final = re.compile(r"^\*\*\* ?END OF (THE|THIS) PROJECT GUTENBERG.*$", re.I | re.M)
 
-NUMBER_WORDS: Final = (
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty"
-).split()
+NUMBER_WORDS: Final = """one two three four five six seven eight nine ten eleven twelve thirteen
+fourteen fifteen sixteen seventeen eighteen nineteen twenty""".split()
 HEADING: Final = re.compile(
     r"^(?:chapter|chap\.)\s+(?P<number>\d+|[ivxlcdm]+|" + "|".join(NUMBER_WORDS) + r")\b"
     r"[.:\-—–]?\s*(?P<title>.*)$",

@@ -72,9 +72,7 @@ class CastSpec(BaseModel):
         n = self.narrator
         if n.person == "first" and n.character not in self.characters:
             known = ", ".join(self.characters) or "none"
-            raise ValueError(
-                f"narrator.character must name the first-person narrator's character (known: {known})"
-            )
+            raise ValueError(f"narrator.character must name the first-person narrator's character (known: {known})")
         return self
 
 

@@ -125,7 +125,9 @@ def describe_problem(error: dict[str, Any], loc: Location) -> str:
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
-    return f"'{field}': {message} (got {error.get('input')!r})"
+    got = error.get("input")
+    shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+    return f"'{field}': {message}{shown}" if loc else f"{message}{shown}"
 
 
 def dump_yaml(data: Any) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from pydantic import BaseModel
+
 from ..audio import AudioSegment
 
 

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
-from ..audio import AudioSegment
 
+from ..audio import AudioSegment
 from ..errors import EngineError
 from .base import Engine, VoiceInfo
 
@@ -138,7 +138,9 @@ class Pyttsx3Engine(Engine):
             identifier = v.identifier.decode("utf-8")
             language = v.languages[1:].decode("utf-8", errors="ignore") if v.languages else None
             gender = {1: "male", 2: "female"}.get(v.gender)
-            found.append(VoiceInfo(id=identifier.split("/")[-1], name=v.name.decode(), language=language, gender=gender))
+            found.append(
+                VoiceInfo(id=identifier.split("/")[-1].lower(), name=v.name.decode(), language=language, gender=gender)
+            )
         found.sort(key=lambda info: info.id)
         for variant in self.variants():
             found.append(VoiceInfo(id=f"+{variant}", name=f"variant {variant} (append to a voice: en-us+{variant})"))

@@ -1,0 +1,117 @@
+"""The script builder's attribution rules, one cue at a time, and the shipped chapter 19 script."""
+
+from __future__ import annotations
+
+import pytest
+
+from narrate.attribute import attribute_chapter, build_script
+from narrate.script import load_script
+from narrate.text import load_chapter, parse_chapter
+from narrate.voices import CastSpec
+
+from .conftest import REPO
+
+FIRST_PERSON_CAST = CastSpec.model_validate(
+    {
+        "narrator": {"person": "first", "character": "pestana"},
+        "characters": {
+            "pestana": {"name": "Pestaña", "gender": "male"},
+            "lenin": {"name": "Lenin", "aliases": ["Vladimir Ilyich"], "gender": "male"},
+        },
+    }
+)
+THIRD_PERSON_CAST = CastSpec.model_validate(
+    {
+        "narrator": {"person": "third"},
+        "characters": {
+            "alice": {"name": "Alice", "gender": "female"},
+            "rabbit": {"name": "White Rabbit", "aliases": ["the Rabbit"], "gender": "male"},
+            "queen": {"name": "Queen of Hearts", "aliases": ["the Queen"], "gender": "female"},
+        },
+    }
+)
+
+
+def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
+    """(speaker, cue) of every quotation in text."""
+    chapter = parse_chapter(text)
+    return [(a.speaker, a.cue) for para in attribute_chapter(chapter, cast) for a in para]
+
+
+@pytest.mark.parametrize(
+    ("text", "cast", "expected"),
+    [
+        ("“Not at all,” Lenin responded.", FIRST_PERSON_CAST, [("lenin", "tag")]),
+        ("“Come here,” said Alice.", THIRD_PERSON_CAST, [("alice", "tag")]),
+        ("“Come here,” said the Rabbit.", THIRD_PERSON_CAST, [("rabbit", "tag")]),
+        ("“Quite possibly,” we responded.", FIRST_PERSON_CAST, [("pestana", "first-person tag")]),
+        ("“No,” I said.", FIRST_PERSON_CAST, [("pestana", "first-person tag")]),
+        (
+            "We met Lenin.\n\n“When do you plan to leave?”, he asked us.",
+            FIRST_PERSON_CAST,
+            [("lenin", "pronoun tag")],
+        ),
+        (
+            "Alice saw the Rabbit and the Queen.\n\n“Hurry!” she cried.",
+            THIRD_PERSON_CAST,
+            [("queen", "pronoun tag")],
+        ),
+        (
+            "We met Lenin. Following a pause, he then added:\n\n“Let us cut to the chase.”",
+            FIRST_PERSON_CAST,
+            [("lenin", "preceding tag")],
+        ),
+        # one paragraph, one speaker: the untagged second part of an interrupted quotation
+        (
+            "“Very much,” we answered. “You have taken care of us.”",
+            FIRST_PERSON_CAST,
+            [("pestana", "first-person tag"), ("pestana", "first-person tag")],
+        ),
+        # the name inside the quotation is the person addressed
+        (
+            "“Stay,” Lenin said.\n\n“No,” we said.\n\n“Wrong; you are mistaken, Pestaña.”",
+            FIRST_PERSON_CAST,
+            [("lenin", "tag"), ("pestana", "first-person tag"), ("lenin", "vocative")],
+        ),
+        # alternation in a two-person exchange
+        (
+            "“Stay,” Lenin said.\n\n“We cannot.”\n\n“Then go.”",
+            FIRST_PERSON_CAST,
+            [("lenin", "tag"), ("pestana", "alternation"), ("lenin", "alternation")],
+        ),
+        # a speech left open continues in the next paragraph with the same speaker
+        (
+            '"It was long ago," said Alice, "and far away.\n\n"We never went back."',
+            THIRD_PERSON_CAST,
+            [("alice", "tag"), ("alice", "tag"), ("alice", "open quotation")],
+        ),
+        # nothing to go on
+        ("“Who is there?”", THIRD_PERSON_CAST, [("unknown", "none")]),
+    ],
+)
+def test_cues(text: str, cast: CastSpec, expected: list[tuple[str, str]]) -> None:
+    assert speakers(text, cast) == expected
+
+
+def test_built_script_reads_heading_first_and_marks_guesses_for_review() -> None:
+    chapter = parse_chapter("Chapter 2\n\nA Title\n\n“Stay,” Lenin said.\n\n“We cannot.”\n")
+    script = build_script(chapter, FIRST_PERSON_CAST)
+    assert [(t.speaker, t.text, t.paragraph) for t in script.turns] == [
+        ("narrator", "Chapter 2. A Title.", 0),
+        ("lenin", "Stay,", 1),
+        ("narrator", "Lenin said.", 1),
+        ("pestana", "We cannot.", 2),
+    ]
+    assert [t.check for t in script.turns] == [False, False, False, True]
+
+
+def test_shipped_chapter_19_script_matches_its_text() -> None:
+    """The hand-corrected script must hold exactly the turns the text splits into."""
+    shipped = load_script(REPO / "scripts" / "chapter-19.yaml")
+    built = build_script(load_chapter(REPO / "texts" / "chapter-19.txt"), FIRST_PERSON_CAST)
+    assert [(t.text, t.paragraph) for t in shipped.turns] == [(t.text, t.paragraph) for t in built.turns]
+    assert shipped.source_sha256 == built.source_sha256
+    quotes = [t for t in shipped.turns if t.confidence is not None]
+    assert len(quotes) == 70
+    assert {t.speaker for t in quotes} == {"lenin", "pestana"}
+    assert all(t.speaker == "narrator" for t in shipped.turns if t.confidence is None)

@@ -1,0 +1,105 @@
+"""The command line, through click's CliRunner: exact messages, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from narrate.cli import cli
+
+
+def run(*args: str | Path):
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    # A NarrateError must reach the user as a message, never as a traceback.
+    assert not (result.exception and not isinstance(result.exception, SystemExit)), result.output
+    return result
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help(command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert cli.commands[command].help, f"{command} has no help text"
+    assert "Usage: cli " + command in result.output
+
+
+def test_unknown_chapter_lists_the_chapters_there_are(project: Path) -> None:
+    result = run("build", "--chapter", "99", "--project", project)
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: there is no chapter 99: no texts/chapter-99.txt or scripts/chapter-99.yaml (chapters: 3)\n"
+    )
+
+
+def test_chapter_must_be_a_number(project: Path) -> None:
+    result = run("build", "--chapter", "nineteen", "--project", project)
+    assert result.exit_code == 2
+    assert "Invalid value for '--chapter' / '-c': 'nineteen' is not a valid integer" in result.output
+
+
+def test_script_refuses_to_overwrite_without_force(project: Path) -> None:
+    first = run("script", "--chapter", "3", "--project", project)
+    assert first.exit_code == 0
+    assert first.output == ("Wrote scripts/chapter-3.yaml: 9 turns, 5 quotations, 1 marked 'check: true', 0 unknown\n")
+    path = project / "scripts" / "chapter-3.yaml"
+    edited = path.read_text(encoding="utf-8").replace("Stay a little longer.", "Stay, please.")
+    path.write_text(edited, encoding="utf-8")
+    second = run("script", "--chapter", "3", "--project", project)
+    assert second.exit_code == 1
+    assert second.output == (
+        "Error: scripts/chapter-3.yaml already exists and may hold your corrections; use --force to replace it\n"
+    )
+    assert path.read_text(encoding="utf-8") == edited
+    forced = run("script", "--chapter", "3", "--project", project, "--force")
+    assert forced.exit_code == 0
+    assert "Stay a little longer." in path.read_text(encoding="utf-8")
+
+
+def test_build_with_a_broken_voices_file_names_the_line(project: Path) -> None:
+    (project / "voices.yaml").write_text("narrator:\n  voice: {engine: pyttsx3, voice: [en-us}\n")
+    result = run("build", "--chapter", "3", "--project", project)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {project / 'voices.yaml'}, line 2, column ")
+    assert result.output.count("\n") == 1
+    assert not (project / "output" / "chapter-3.mp3").exists()
+
+
+def test_build_with_a_misspelt_speaker_names_the_turn(tone_project: Path) -> None:
+    assert run("script", "--chapter", "3", "--project", tone_project).exit_code == 0
+    path = tone_project / "scripts" / "chapter-3.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("speaker: lenin", "speaker: lennin", 1))
+    result = run("build", "--chapter", "3", "--project", tone_project)
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: scripts/chapter-3.yaml, turn 3: speaker 'lennin' is not in "
+        f"{tone_project / 'voices.yaml'} (known: narrator, pestana, lenin); fix the speaker or add the character\n"
+    )
+
+
+def test_build_with_the_fake_engine_gives_exact_timings(tone_project: Path, tone_engine) -> None:
+    result = run("build", "--chapter", "3", "--project", tone_project, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Wrote the cast script scripts/chapter-3.yaml\nWrote output/chapter-3.mp3 (0:")
+    timings = json.loads((tone_project / "output" / "chapter-3.json").read_text())
+    # The tone engine speaks 100 ms per word; pauses: head 750, after heading 1800,
+    # between paragraphs 850, inside a paragraph 320.
+    assert timings[:3] == [
+        {"index": 1, "speaker": "narrator", "start": 0.75, "end": 1.25, "text": "Chapter 3. A Short Visit."},
+        {"index": 2, "speaker": "narrator", "start": 3.05, "end": 3.85, "text": "We went to see Lenin at the Kremlin."},
+        {"index": 3, "speaker": "lenin", "start": 4.7, "end": 5.3, "text": "When do you plan to leave?"},
+    ]
+    assert timings[3] == {"index": 4, "speaker": "narrator", "start": 5.62, "end": 5.92, "text": "he asked us."}
+    spoken = [text for text, _ in tone_engine.calls]
+    assert spoken[0] == "Chapter 3. A Short Visit."
+    assert [s.frequency for _, s in tone_engine.calls[2:4]] == [300, 150]
+
+
+def test_voices_lists_the_engines_voices() -> None:
+    result = run("voices")
+    assert result.exit_code == 0
+    assert result.output.startswith("pyttsx3 (pyttsx3-2.99/espeak-ng-")
+    assert "\n  en-us                    English (America) [en-us, male]\n" in result.output
+    assert "\n  +m3 " in result.output

@@ -1,0 +1,125 @@
+"""Text cleanup, headings, paragraphs and quotation splitting."""
+
+from __future__ import annotations
+
+import pytest
+
+from narrate.errors import TextError
+from narrate.text import Segment, load_chapter, parse_chapter, speakable_text, split_quotations
+
+from .conftest import REPO
+
+N = "narration"
+Q = "quote"
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        # curly quotes, tag after the closing mark and its comma
+        ("“When do you plan to leave?”, he asked us.", [(Q, "When do you plan to leave?"), (N, "he asked us.")]),
+        # an interrupted quotation: two quotations around a tag
+        (
+            "“Very much,” we answered. “You have taken care of us.”",
+            [(Q, "Very much,"), (N, "we answered."), (Q, "You have taken care of us.")],
+        ),
+        # straight double quotes, the Gutenberg way
+        ('"Stay," said Alice, "a little longer."', [(Q, "Stay,"), (N, "said Alice,"), (Q, "a little longer.")]),
+        # nested single quotes stay inside the quotation; apostrophes are not quotes
+        (
+            "“The people will not ‘compel’ anything; it’s the people’s right.”",
+            [(Q, "The people will not ‘compel’ anything; it’s the people’s right.")],
+        ),
+        ("\"Don't say 'never,' Tom's friend,\" she said.", [(Q, "Don't say 'never,' Tom's friend,"), (N, "she said.")]),
+        # em dashes and ellipses are kept as printed
+        ("“I agree, Pestaña, I agree … although—”", [(Q, "I agree, Pestaña, I agree … although—")]),
+        # narration only
+        ("Lenin appeared.", [(N, "Lenin appeared.")]),
+        # narration, then a quotation after a colon
+        ("Then he said: “So be it.”", [(N, "Then he said:"), (Q, "So be it.")]),
+    ],
+)
+def test_split_quotations(paragraph: str, expected: list[tuple[str, str]]) -> None:
+    assert [(s.kind, s.text) for s in split_quotations(paragraph)] == expected
+
+
+def test_quotation_left_open_runs_to_the_end_of_the_paragraph() -> None:
+    segments = split_quotations('"It was a long speech, and it goes on')
+    assert segments == [Segment(kind="quote", text="It was a long speech, and it goes on", closed=False)]
+
+
+def test_british_single_quotes_are_quotations_when_there_are_no_double_quotes() -> None:
+    segments = split_quotations("‘Off with her head!’ the Queen shouted. ‘Isn’t it?’")
+    assert [(s.kind, s.text) for s in segments] == [
+        (Q, "Off with her head!"),
+        (N, "the Queen shouted."),
+        (Q, "Isn’t it?"),
+    ]
+
+
+def test_chapter_19_heading_title_and_boilerplate() -> None:
+    chapter = load_chapter(REPO / "texts" / "chapter-19.txt")
+    assert chapter.number == 19
+    assert chapter.title == "An Interview with Lenin"
+    assert chapter.heading == "Chapter 19. An Interview with Lenin."
+    texts = [p.text for p in chapter.paragraphs]
+    assert not any(t.startswith("Submitted by") for t in texts)
+    assert texts[0] == "The Second Congress of the Third International had come to an end."
+    assert texts[-1].startswith("That is more or less what we could deduce")
+
+
+def test_gutenberg_layout_joins_hard_wrapped_lines_and_cuts_the_licence() -> None:
+    text = (
+        "The Project Gutenberg eBook of a Book\n\n"
+        "*** START OF THE PROJECT GUTENBERG EBOOK A BOOK ***\n\n"
+        "CHAPTER I. Down the Rabbit-Hole\n\n"
+        "Alice was beginning to get very tired of sitting by her sister on the\n"
+        "bank, and of having nothing to do.\n\n"
+        '"Oh dear!" said the Rabbit.\n\n'
+        "*** END OF THE PROJECT GUTENBERG EBOOK A BOOK ***\n"
+        "Licence text.\n"
+    )
+    chapter = parse_chapter(text)
+    assert chapter.number == 1
+    assert chapter.title == "Down the Rabbit-Hole"
+    assert [p.text for p in chapter.paragraphs] == [
+        "Alice was beginning to get very tired of sitting by her sister on the bank, and of having nothing to do.",
+        '"Oh dear!" said the Rabbit.',
+    ]
+
+
+def test_one_paragraph_per_line_without_blank_lines() -> None:
+    long = "word " * 30
+    chapter = parse_chapter(f"{long}one.\n{long}two.\n{long}three.\n")
+    assert len(chapter.paragraphs) == 3
+
+
+def test_text_without_a_heading_has_no_heading() -> None:
+    chapter = parse_chapter("It was a dark night.\n\nNothing happened.\n")
+    assert chapter.number is None and chapter.heading is None
+    assert len(chapter.paragraphs) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("But—and this was curious—when", "But, and this was curious, when"),
+        ("I agree … although", "I agree ... although"),
+        ("It was _very_ odd", "It was very odd"),
+        ("the people ‘expropriates’ it’s", "the people 'expropriates' it's"),
+    ],
+)
+def test_speakable_text(text: str, spoken: str) -> None:
+    assert speakable_text(text) == spoken
+
+
+def test_a_text_that_is_not_utf8_says_how_to_fix_it(tmp_path) -> None:
+    path = tmp_path / "chapter-1.txt"
+    path.write_bytes("Chapter 1\n\nCaf\xe9 au lait.\n".encode("cp1252"))
+    with pytest.raises(TextError) as info:
+        load_chapter(path)
+    assert str(info.value) == (
+        f"{path}, line 3: the text is not valid utf-8; convert it to UTF-8 or pass --encoding "
+        "(for example --encoding cp1252)"
+    )
+    assert load_chapter(path, encoding="cp1252").paragraphs[0].text == "Café au lait."
