@@ -268,9 +268,12 @@ def build_script(chapter: Chapter, cast: CastSpec, source: str | None = None) ->
         turns.append(Turn(speaker=NARRATOR, text=chapter.heading, paragraph=0))
     for paragraph, attributions in zip(chapter.paragraphs, attribute_chapter(chapter, cast), strict=True):
         quote_attributions = iter(attributions)
-        for segment in paragraph.segments:
+        for i, segment in enumerate(paragraph.segments):
+            scene_break = paragraph.scene_break and i == 0
             if segment.kind == "narration":
-                turns.append(Turn(speaker=NARRATOR, text=segment.text, paragraph=paragraph.number))
+                turns.append(
+                    Turn(speaker=NARRATOR, text=segment.text, paragraph=paragraph.number, scene_break=scene_break)
+                )
                 continue
             a = next(quote_attributions)
             turns.append(
@@ -281,6 +284,7 @@ def build_script(chapter: Chapter, cast: CastSpec, source: str | None = None) ->
                     confidence=round(a.confidence, 2),
                     cue=a.cue,
                     check=a.confidence < CHECK_BELOW,
+                    scene_break=scene_break,
                 )
             )
     return CastScript(

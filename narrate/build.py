@@ -9,11 +9,13 @@ from pathlib import Path
 
 from .attribute import build_script
 from .book import load_book
+from .check import ACX_MAX_MINUTES
 from .errors import ExportError, ScriptError
-from .export import chapter_tags, write_mp3, write_timings
+from .export import chapter_tags, write_mp3, write_subtitles, write_timings
 from .project import Project
 from .render import Progress, render_chapter
 from .script import CastScript, check_speakers, load_script, save_script
+from .settings import load_settings
 from .text import load_chapter
 from .voices import load_cast
 
@@ -26,6 +28,7 @@ class BuildResult:
 
     mp3: Path
     timings: Path
+    subtitles: Path
     duration: float
     """Seconds of audio."""
     turns: int
@@ -66,6 +69,7 @@ def build_chapter(
     chapter: int,
     *,
     voices_path: Path | None = None,
+    profile: str | None = None,
     progress: Progress | None = None,
 ) -> BuildResult:
     """Render a chapter to output/chapter-N.mp3 and output/chapter-N.json.
@@ -85,17 +89,33 @@ def build_chapter(
     cast = load_cast(voices_path)
     check_speakers(script, cast, Path(project.relative(script_path)))
     book = load_book(project.book_path)
+    settings = load_settings(project.settings_path)
+    mastering = settings.profile(profile)
     ensure_writable(project.output_dir)
 
-    rendered = render_chapter(script, cast, progress=progress)
+    rendered = render_chapter(script, cast, pacing=settings.pacing, profile=mastering, progress=progress)
+    duration = len(rendered.audio) / 1000
+    if duration > ACX_MAX_MINUTES * 60:
+        raise ExportError(
+            f"chapter {chapter} would last {duration / 60:.0f} minutes, over the {ACX_MAX_MINUTES} a file "
+            "may hold (ACX); split the chapter's text into two chapters"
+        )
     mp3_path = project.mp3_path(chapter)
     timings_path = project.timings_path(chapter)
-    write_mp3(mp3_path, rendered.audio, chapter_tags(book, script.chapter, script.title))
+    subtitles_path = project.subtitles_path(chapter)
+    write_mp3(
+        mp3_path,
+        rendered.audio,
+        chapter_tags(book, script.chapter, script.title),
+        bitrate_kbps=mastering.bitrate_kbps,
+    )
     write_timings(timings_path, rendered.timings)
+    write_subtitles(subtitles_path, rendered.timings, {s: cast.display_name(s) for s in cast.speaker_ids})
     return BuildResult(
         mp3=mp3_path,
         timings=timings_path,
-        duration=len(rendered.audio) / 1000,
+        subtitles=subtitles_path,
+        duration=duration,
         turns=len(script.turns),
         script_created=created,
     )

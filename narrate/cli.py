@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from .build import build_chapter, write_chapter_script
+from .check import check_mp3, format_report
 from .engines import get_engine, get_engine_ids
 from .errors import NarrateError
 from .project import Project
@@ -63,22 +64,28 @@ def cli(verbose: bool) -> None:
 @chapter_option
 @project_option
 @voices_option
+@click.option(
+    "--profile",
+    default=None,
+    help="Mastering profile from settings.yaml: 'acx' (default; 44.1 kHz, 192 kbps) or 'personal' (22.05 kHz, 64 kbps).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def build(chapter: int, project_root: Path, voices_path: Path | None, quiet: bool) -> None:
-    """Build output/chapter-N.mp3 and its timings (output/chapter-N.json).
+def build(chapter: int, project_root: Path, voices_path: Path | None, profile: str | None, quiet: bool) -> None:
+    """Build output/chapter-N.mp3, its timings (.json) and subtitles (.vtt).
 
     Uses scripts/chapter-N.yaml as edited, or builds it first when it is missing.
     """
     project = Project(project_root)
     started = time.monotonic()
     with reported_errors(), progress_bar(quiet) as progress:
-        result = build_chapter(project, chapter, voices_path=voices_path, progress=progress)
+        result = build_chapter(project, chapter, voices_path=voices_path, profile=profile, progress=progress)
     if result.script_created:
         click.echo(f"Wrote the cast script {project.relative(project.script_path(chapter))}")
     minutes, seconds = divmod(round(result.duration), 60)
     click.echo(
-        f"Wrote {project.relative(result.mp3)} ({minutes}:{seconds:02d}, {result.turns} turns) and "
-        f"{project.relative(result.timings)} in {time.monotonic() - started:.1f} s"
+        f"Wrote {project.relative(result.mp3)} ({minutes}:{seconds:02d}, {result.turns} turns), "
+        f"{project.relative(result.timings)} and {project.relative(result.subtitles)} "
+        f"in {time.monotonic() - started:.1f} s"
     )
 
 
@@ -100,6 +107,38 @@ def script(chapter: int, project_root: Path, voices_path: Path | None, force: bo
         f"Wrote {project.relative(path)}: {len(built.turns)} turns, {len(quotes)} quotations, "
         f"{to_check} marked 'check: true', {unknown} unknown"
     )
+
+
+@cli.command()
+@click.argument("mp3", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--chapter", "-c", type=click.IntRange(min=0), help="Check output/chapter-N.mp3 and its timings.")
+@project_option
+def check(mp3: Path | None, chapter: int | None, project_root: Path) -> None:
+    """Measure a chapter file against the ACX requirements; exit 1 if any fails.
+
+    With --chapter, the turn timings are used too: each voice's loudness, and turns that came
+    out silent or much shorter than their text.
+    """
+    if (mp3 is None) == (chapter is None):
+        raise click.UsageError("give either an MP3 file or --chapter N")
+    project = Project(project_root)
+    timings = None
+    if chapter is not None:
+        mp3, timings = project.mp3_path(chapter), project.timings_path(chapter)
+        if not mp3.exists():
+            raise click.ClickException(
+                f"{project.relative(mp3)} does not exist; build it with: narrate build --chapter {chapter}"
+            )
+    elif mp3 is not None:
+        beside = mp3.with_suffix(".json")
+        timings = beside if beside.exists() else None
+    assert mp3 is not None
+    with reported_errors():
+        report = check_mp3(mp3, timings)
+    for line in format_report(report):
+        click.echo(line)
+    if not report.passed:
+        sys.exit(1)
 
 
 @cli.command()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Final
@@ -94,6 +94,32 @@ def write_mp3(path: Path, audio: AudioSegment, tags: ChapterTags, *, bitrate_kbp
         write_tags(tmp, tags)
 
     write_atomically(path, write)
+
+
+def format_vtt_time(seconds: float) -> str:
+    ms = round(seconds * 1000)
+    hours, ms = divmod(ms, 3_600_000)
+    minutes, ms = divmod(ms, 60_000)
+    secs, ms = divmod(ms, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{ms:03d}"
+
+
+def vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def write_subtitles(path: Path, timings: Sequence[TurnTiming], names: Mapping[str, str]) -> None:
+    """WebVTT: one cue per turn, its text in a <v Speaker> voice span."""
+    lines = ["WEBVTT", ""]
+    for t in timings:
+        name = vtt_escape(names.get(t.speaker, t.speaker)).replace(">", "")
+        lines += [
+            str(t.index),
+            f"{format_vtt_time(t.start)} --> {format_vtt_time(t.end)}",
+            f"<v {name}>{vtt_escape(t.text)}",
+            "",
+        ]
+    write_text_atomically(path, "\n".join(lines))
 
 
 def write_timings(path: Path, timings: Sequence[TurnTiming]) -> None:

@@ -29,6 +29,10 @@ class Project:
         return self.root / "book.yaml"
 
     @property
+    def settings_path(self) -> Path:
+        return self.root / "settings.yaml"
+
+    @property
     def output_dir(self) -> Path:
         return self.root / "output"
 
@@ -43,6 +47,9 @@ class Project:
 
     def timings_path(self, chapter: int) -> Path:
         return self.output_dir / f"chapter-{chapter}.json"
+
+    def subtitles_path(self, chapter: int) -> Path:
+        return self.output_dir / f"chapter-{chapter}.vtt"
 
     def chapters(self) -> list[int]:
         """Chapter numbers that have a text or a script."""

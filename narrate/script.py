@@ -35,6 +35,8 @@ class Turn(BaseModel):
     """For quotations: what the builder based the speaker on."""
     check: bool = False
     """True when a person should review the speaker."""
+    scene_break: bool = False
+    """True on the first turn after a scene break."""
 
     @field_validator("text")
     @classmethod
@@ -74,8 +76,9 @@ def script_to_data(script: CastScript) -> dict[str, Any]:
     """The script as plain data, leaving out fields at their defaults so the file stays short."""
     data = script.model_dump(exclude_none=True)
     for turn in data["turns"]:
-        if not turn.get("check"):
-            turn.pop("check", None)
+        for flag in ("check", "scene_break"):
+            if not turn.get(flag):
+                turn.pop(flag, None)
     return data
 
 

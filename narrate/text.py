@@ -28,6 +28,8 @@ HEADING: Final = re.compile(
     r"[.:\-—–]?\s*(?P<title>.*)$",
     re.IGNORECASE,
 )
+# A line of asterisks, dashes or the like between two scenes.
+SCENE_BREAK: Final = re.compile(r"^[*#~•·—–\-_=+ ]{1,40}$")
 # A hard-wrapped (Gutenberg) line is short; a web copy puts a whole paragraph on one line.
 HARD_WRAP_MAX_LINE: Final = 100
 TITLE_MAX_CHARS: Final = 100
@@ -60,6 +62,8 @@ class Paragraph:
     """The paragraph as printed, on one line."""
     segments: tuple[Segment, ...]
     """Narration and quotations in reading order."""
+    scene_break: bool = False
+    """True when a scene break (a line of * * * or the like) comes just before it."""
 
     @property
     def quotes(self) -> tuple[Segment, ...]:
@@ -131,11 +135,22 @@ def parse_chapter(text: str) -> Chapter:
     source_sha256 = hash_text(text)
     blocks = [b for b in split_blocks(clean_text(text)) if not is_boilerplate(b)]
     number, title, blocks = take_heading(blocks)
-    paragraphs = tuple(
-        Paragraph(number=i, text=block, segments=tuple(split_quotations(block)))
-        for i, block in enumerate(blocks, start=1)
-    )
-    return Chapter(number=number, title=title, paragraphs=paragraphs, source_sha256=source_sha256)
+    paragraphs: list[Paragraph] = []
+    after_break = False
+    for block in blocks:
+        if SCENE_BREAK.match(block):
+            after_break = bool(paragraphs)
+            continue
+        paragraphs.append(
+            Paragraph(
+                number=len(paragraphs) + 1,
+                text=block,
+                segments=tuple(split_quotations(block)),
+                scene_break=after_break,
+            )
+        )
+        after_break = False
+    return Chapter(number=number, title=title, paragraphs=tuple(paragraphs), source_sha256=source_sha256)
 
 
 def clean_text(text: str) -> str:

@@ -106,6 +106,12 @@ class Cast:
         n = self.spec.narrator
         return n.character if n.person == "first" else None
 
+    def display_name(self, speaker: str) -> str:
+        """How subtitles and reports name a speaker."""
+        if speaker in self.spec.characters:
+            return self.spec.characters[speaker].name
+        return speaker.capitalize()
+
     def voice_for(self, speaker: str) -> Voice:
         """The voice a speaker's turns are read with.
 

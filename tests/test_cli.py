@@ -84,14 +84,14 @@ def test_build_with_the_fake_engine_gives_exact_timings(tone_project: Path, tone
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Wrote the cast script scripts/chapter-3.yaml\nWrote output/chapter-3.mp3 (0:")
     timings = json.loads((tone_project / "output" / "chapter-3.json").read_text())
-    # The tone engine speaks 100 ms per word; pauses: head 750, after heading 1800,
-    # between paragraphs 850, inside a paragraph 320.
+    # The tone engine speaks 100 ms per word; default pauses: head 750, after the heading 2000,
+    # a new paragraph with another voice 650, a quotation and its tag 220.
     assert timings[:3] == [
         {"index": 1, "speaker": "narrator", "start": 0.75, "end": 1.25, "text": "Chapter 3. A Short Visit."},
-        {"index": 2, "speaker": "narrator", "start": 3.05, "end": 3.85, "text": "We went to see Lenin at the Kremlin."},
+        {"index": 2, "speaker": "narrator", "start": 3.25, "end": 4.05, "text": "We went to see Lenin at the Kremlin."},
         {"index": 3, "speaker": "lenin", "start": 4.7, "end": 5.3, "text": "When do you plan to leave?"},
     ]
-    assert timings[3] == {"index": 4, "speaker": "narrator", "start": 5.62, "end": 5.92, "text": "he asked us."}
+    assert timings[3] == {"index": 4, "speaker": "narrator", "start": 5.52, "end": 5.82, "text": "he asked us."}
     spoken = [text for text, _ in tone_engine.calls]
     assert spoken[0] == "Chapter 3. A Short Visit."
     assert [s.frequency for _, s in tone_engine.calls[2:4]] == [300, 150]
