@@ -21,6 +21,8 @@ class BookInfo(BaseModel):
     translator: str | None = None
     genre: str = "Audiobook"
     comment: str | None = None
+    cover: str | None = None
+    """A cover image (JPEG or PNG) for the M4B, relative to the project folder."""
 
 
 def load_book(path: Path) -> BookInfo:

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from .assemble import assemble_book
 from .build import build_chapter, write_chapter_script
 from .check import check_mp3, format_report
 from .engines import get_engine, get_engine_ids
@@ -67,7 +68,7 @@ def cli(verbose: bool) -> None:
 @click.option(
     "--profile",
     default=None,
-    help="Mastering profile from settings.yaml: 'acx' (default; 44.1 kHz, 192 kbps) or 'personal' (22.05 kHz, 64 kbps).",
+    help="Mastering profile from settings.yaml: 'acx' (the default) or 'personal' (smaller files).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def build(chapter: int, project_root: Path, voices_path: Path | None, profile: str | None, quiet: bool) -> None:
@@ -139,6 +140,28 @@ def check(mp3: Path | None, chapter: int | None, project_root: Path) -> None:
         click.echo(line)
     if not report.passed:
         sys.exit(1)
+
+
+@cli.command()
+@project_option
+@click.option("--mp3/--no-mp3", default=True, show_default=True, help="Write output/book.mp3 with ID3 chapters.")
+@click.option("--m4b/--no-m4b", default=True, show_default=True, help="Write output/book.m4b (needs ffmpeg).")
+def book(project_root: Path, mp3: bool, m4b: bool) -> None:
+    """Assemble the built chapters into one book with chapter markers.
+
+    output/book.mp3 joins the chapter files as they are and marks each chapter with ID3 CHAP
+    and CTOC frames; output/book.m4b is AAC with chapters, tags and the cover named in book.yaml.
+    """
+    if not (mp3 or m4b):
+        raise click.UsageError("--no-mp3 and --no-m4b leave nothing to do")
+    project = Project(project_root)
+    with reported_errors():
+        result = assemble_book(project, mp3=mp3, m4b=m4b)
+    written = [project.relative(p) for p in (result.mp3, result.m4b) if p]
+    click.echo(f"Wrote {' and '.join(written)}: {len(result.chapters)} chapters")
+    for c in result.chapters:
+        start = c.start_ms // 1000
+        click.echo(f"  {start // 3600}:{start // 60 % 60:02d}:{start % 60:02d}  {c.title}")
 
 
 @cli.command()
