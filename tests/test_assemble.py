@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 import struct
 import subprocess
 import zlib
@@ -66,7 +67,7 @@ def test_book_mp3_and_m4b_carry_every_chapter(three_chapters: Project) -> None:
         "Chapter 3: A Short Visit",
     ]
     assert chaps[0].start_time == 0
-    for before, after in zip(chaps, chaps[1:], strict=False):
+    for before, after in pairwise(chaps):
         assert before.end_time == after.start_time
     for chap, length in zip(chaps, chapter_lengths, strict=True):
         assert (chap.end_time - chap.start_time) / 1000 == pytest.approx(length, abs=0.1)
