@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import Final
 
 from .book import BookInfo, load_book
-from .check import iter_mp3_frames
 from .errors import ExportError, NarrateError
+from .mp3 import iter_frames, samples_per_frame, strip_id3
 from .project import Project
 from .yamlfile import write_atomically
 
 log = logging.getLogger(__name__)
 
-SAMPLES_PER_FRAME: Final = {44100: 1152, 48000: 1152, 32000: 1152}  # MPEG-1 Layer III; MPEG-2 uses 576
 DEFAULT_AAC_KBPS: Final = 96
 FFMPEG_HINT: Final = "install ffmpeg (apt install ffmpeg) or the bundled one: pip install 'narrate[m4b]'"
 
@@ -58,16 +57,6 @@ def find_ffmpeg() -> str:
         raise ExportError(f"imageio-ffmpeg has no usable ffmpeg ({exc}); {FFMPEG_HINT}") from None
 
 
-def strip_id3(data: bytes) -> bytes:
-    """The MPEG audio frames of an MP3 file, without its ID3v2 and ID3v1 tags."""
-    start = 0
-    if data[:3] == b"ID3" and len(data) >= 10:
-        size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
-        start = 10 + size + (10 if data[5] & 0x10 else 0)
-    end = len(data) - 128 if data[-128:-125] == b"TAG" else len(data)
-    return data[start:end]
-
-
 def chapter_title(path: Path) -> str | None:
     from mutagen.id3 import ID3, ID3NoHeaderError
 
@@ -93,7 +82,7 @@ def collect_chapters(project: Project) -> tuple[list[BookChapter], list[bytes], 
     for n in numbers:
         path = project.mp3_path(n)
         audio = strip_id3(path.read_bytes())
-        frames = list(iter_mp3_frames(audio))
+        frames = list(iter_frames(audio))
         if not frames:
             raise NarrateError(f"{project.relative(path)} holds no MP3 audio; rebuild it: narrate build --chapter {n}")
         kinds = set(frames)
@@ -104,7 +93,7 @@ def collect_chapters(project: Project) -> tuple[list[BookChapter], list[bytes], 
             )
         fmt = frames[0]
         rate = fmt[1]
-        duration = len(frames) * SAMPLES_PER_FRAME.get(rate, 576) / rate
+        duration = len(frames) * samples_per_frame(rate) / rate
         start_ms, end_ms = round(position * 1000), round((position + duration) * 1000)
         chapters.append(BookChapter(n, chapter_title(path) or f"Chapter {n}", path, start_ms, end_ms))
         streams.append(audio)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .attribute import build_script
 from .book import load_book
+from .cache import Cache
 from .check import ACX_MAX_MINUTES
 from .errors import ExportError, ScriptError
 from .export import chapter_tags, write_mp3, write_subtitles, write_timings
@@ -32,6 +34,8 @@ class BuildResult:
     duration: float
     """Seconds of audio."""
     turns: int
+    rendered: int
+    """Turns rendered anew; the others came from the cache."""
     script_created: bool
     """True when the cast script did not exist and was built first."""
 
@@ -70,6 +74,8 @@ def build_chapter(
     *,
     voices_path: Path | None = None,
     profile: str | None = None,
+    jobs: int | None = None,
+    use_cache: bool = True,
     progress: Progress | None = None,
 ) -> BuildResult:
     """Render a chapter to output/chapter-N.mp3 and output/chapter-N.json.
@@ -93,8 +99,17 @@ def build_chapter(
     mastering = settings.profile(profile)
     ensure_writable(project.output_dir)
 
-    rendered = render_chapter(script, cast, pacing=settings.pacing, profile=mastering, progress=progress)
-    duration = len(rendered.audio) / 1000
+    cache = Cache(project.cache_dir if use_cache else None)
+    rendered = render_chapter(
+        script,
+        cast,
+        pacing=settings.pacing,
+        profile=mastering,
+        cache=cache,
+        jobs=jobs or os.cpu_count() or 1,
+        progress=progress,
+    )
+    duration = rendered.duration
     if duration > ACX_MAX_MINUTES * 60:
         raise ExportError(
             f"chapter {chapter} would last {duration / 60:.0f} minutes, over the {ACX_MAX_MINUTES} a file "
@@ -103,12 +118,7 @@ def build_chapter(
     mp3_path = project.mp3_path(chapter)
     timings_path = project.timings_path(chapter)
     subtitles_path = project.subtitles_path(chapter)
-    write_mp3(
-        mp3_path,
-        rendered.audio,
-        chapter_tags(book, script.chapter, script.title),
-        bitrate_kbps=mastering.bitrate_kbps,
-    )
+    write_mp3(mp3_path, rendered.iter_mp3(), chapter_tags(book, script.chapter, script.title))
     write_timings(timings_path, rendered.timings)
     write_subtitles(subtitles_path, rendered.timings, {s: cast.display_name(s) for s in cast.speaker_ids})
     return BuildResult(
@@ -117,6 +127,7 @@ def build_chapter(
         subtitles=subtitles_path,
         duration=duration,
         turns=len(script.turns),
+        rendered=rendered.rendered,
         script_created=created,
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -12,6 +11,7 @@ import numpy as np
 
 from .errors import NarrateError
 from .master import active_rms_dbfs, measure_levels, rms_dbfs
+from .mp3 import read_frame_stats
 
 # ACX submission requirements (REFERENCE.md, "ACX audiobook submission requirements").
 ACX_SAMPLE_RATE: Final = 44100
@@ -27,13 +27,6 @@ SPEAKER_SPREAD_DB: Final = 1.5
 SILENT_TURN_DBFS: Final = -40.0
 # No voice reads faster than about 40 characters a second (espeak's top rate, 450 wpm, is ~37).
 MAX_CHARS_PER_SECOND: Final = 40.0
-
-MPEG_BITRATES_KBPS: Final = {
-    # (MPEG-1, Layer III) and (MPEG-2/2.5, Layer III) bitrate tables, by index.
-    1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
-    2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
-}
-MPEG_SAMPLE_RATES: Final = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 
 
 @dataclass(frozen=True)
@@ -58,58 +51,6 @@ class CheckReport:
     @property
     def passed(self) -> bool:
         return all(f.passed for f in self.figures) and not self.flagged_turns
-
-
-@dataclass(frozen=True)
-class FrameStats:
-    """What the MP3 frame headers say."""
-
-    frames: int
-    bitrates_kbps: frozenset[int]
-    sample_rates: frozenset[int]
-    channels: frozenset[int]
-
-
-def iter_mp3_frames(data: bytes) -> Iterator[tuple[int, int, int]]:
-    """(bitrate kbps, sample rate, channels) of each MPEG audio Layer III frame, after any ID3v2 tag.
-
-    A metadata frame (Xing/Info) is an ordinary frame here; LAME writes it at the stream's bitrate.
-    """
-    pos = 0
-    if data[:3] == b"ID3" and len(data) >= 10:
-        size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
-        pos = 10 + size + (10 if data[5] & 0x10 else 0)
-    n = len(data)
-    while pos + 4 <= n:
-        b1, b2, b3 = data[pos + 1], data[pos + 2], data[pos + 3]
-        if data[pos] != 0xFF or (b1 & 0xE0) != 0xE0:
-            if data[pos : pos + 3] == b"TAG":  # ID3v1 at the end
-                break
-            pos += 1
-            continue
-        version = (b1 >> 3) & 3  # 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5
-        layer = (b1 >> 1) & 3  # 1: Layer III
-        bitrate_index, rate_index, padding = b2 >> 4, (b2 >> 2) & 3, (b2 >> 1) & 1
-        if version == 1 or layer != 1 or bitrate_index in (0, 15) or rate_index == 3:
-            pos += 1
-            continue
-        bitrate = MPEG_BITRATES_KBPS[1 if version == 3 else 2][bitrate_index]
-        sample_rate = MPEG_SAMPLE_RATES[version][rate_index]
-        channels = 1 if (b3 >> 6) == 3 else 2
-        length = (144 if version == 3 else 72) * bitrate * 1000 // sample_rate + padding
-        yield bitrate, sample_rate, channels
-        pos += length
-
-
-def read_frame_stats(data: bytes) -> FrameStats:
-    bitrates, rates, channels = set(), set(), set()
-    count = 0
-    for bitrate, rate, ch in iter_mp3_frames(data):
-        count += 1
-        bitrates.add(bitrate)
-        rates.add(rate)
-        channels.add(ch)
-    return FrameStats(count, frozenset(bitrates), frozenset(rates), frozenset(channels))
 
 
 def decode_mp3(path: Path) -> tuple[np.ndarray, int]:

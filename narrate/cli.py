@@ -14,6 +14,7 @@ import click
 
 from .assemble import assemble_book
 from .build import build_chapter, write_chapter_script
+from .cache import Cache
 from .check import check_mp3, format_report
 from .engines import get_engine, get_engine_ids
 from .errors import NarrateError
@@ -70,8 +71,20 @@ def cli(verbose: bool) -> None:
     default=None,
     help="Mastering profile from settings.yaml: 'acx' (the default) or 'personal' (smaller files).",
 )
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core)."
+)
+@click.option("--no-cache", is_flag=True, help="Render every turn anew, and keep nothing in the cache.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def build(chapter: int, project_root: Path, voices_path: Path | None, profile: str | None, quiet: bool) -> None:
+def build(
+    chapter: int,
+    project_root: Path,
+    voices_path: Path | None,
+    profile: str | None,
+    jobs: int | None,
+    no_cache: bool,
+    quiet: bool,
+) -> None:
     """Build output/chapter-N.mp3, its timings (.json) and subtitles (.vtt).
 
     Uses scripts/chapter-N.yaml as edited, or builds it first when it is missing.
@@ -79,12 +92,21 @@ def build(chapter: int, project_root: Path, voices_path: Path | None, profile: s
     project = Project(project_root)
     started = time.monotonic()
     with reported_errors(), progress_bar(quiet) as progress:
-        result = build_chapter(project, chapter, voices_path=voices_path, profile=profile, progress=progress)
+        result = build_chapter(
+            project,
+            chapter,
+            voices_path=voices_path,
+            profile=profile,
+            jobs=jobs,
+            use_cache=not no_cache,
+            progress=progress,
+        )
     if result.script_created:
         click.echo(f"Wrote the cast script {project.relative(project.script_path(chapter))}")
     minutes, seconds = divmod(round(result.duration), 60)
     click.echo(
-        f"Wrote {project.relative(result.mp3)} ({minutes}:{seconds:02d}, {result.turns} turns), "
+        f"Wrote {project.relative(result.mp3)} ({minutes}:{seconds:02d}, {result.turns} turns, "
+        f"{result.rendered} rendered), "
         f"{project.relative(result.timings)} and {project.relative(result.subtitles)} "
         f"in {time.monotonic() - started:.1f} s"
     )
@@ -162,6 +184,20 @@ def book(project_root: Path, mp3: bool, m4b: bool) -> None:
     for c in result.chapters:
         start = c.start_ms // 1000
         click.echo(f"  {start // 3600}:{start // 60 % 60:02d}:{start % 60:02d}  {c.title}")
+
+
+@cli.group()
+def cache() -> None:
+    """The cache of rendered turns (.narrate-cache/ in the project)."""
+
+
+@cache.command("clear")
+@project_option
+def cache_clear(project_root: Path) -> None:
+    """Delete every cached turn; the next build renders everything again."""
+    project = Project(project_root)
+    freed = Cache(project.cache_dir).clear()
+    click.echo(f"Cleared {project.relative(project.cache_dir)} ({freed / 1e6:.1f} MB)")
 
 
 @cli.command()

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Final
 
-from .audio import AudioSegment
 from .book import BookInfo
-from .errors import ExportError
 from .render import TurnTiming
 from .yamlfile import write_atomically, write_text_atomically
-
-DEFAULT_BITRATE_KBPS: Final = 192
-# LAME's quality 2 is its best and slowest; 5 is what LAME itself recommends for speed and
-# keeps speech transparent at 192 kbps.
-DEFAULT_LAME_QUALITY: Final = 5
 
 
 @dataclass(frozen=True)
@@ -49,23 +41,6 @@ def chapter_tags(book: BookInfo, chapter: int, title: str | None) -> ChapterTags
     )
 
 
-def encode_mp3(
-    audio: AudioSegment, *, bitrate_kbps: int = DEFAULT_BITRATE_KBPS, quality: int = DEFAULT_LAME_QUALITY
-) -> bytes:
-    """Constant-bit-rate MP3 of mono 16-bit audio, in process with LAME (no ffmpeg needed)."""
-    import lameenc
-
-    if audio.channels != 1 or audio.sample_width != 2:
-        raise ExportError("internal: encode_mp3 expects mono 16-bit audio")
-    encoder = lameenc.Encoder()
-    encoder.set_bit_rate(bitrate_kbps)
-    encoder.set_in_sample_rate(audio.frame_rate)
-    encoder.set_out_sample_rate(audio.frame_rate)
-    encoder.set_channels(1)
-    encoder.set_quality(quality)
-    return bytes(encoder.encode(audio.raw_data) + encoder.flush())
-
-
 def write_tags(path: Path, tags: ChapterTags) -> None:
     """Write ID3v2.4 tags into an MP3 file."""
     from mutagen.id3 import COMM, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TRCK
@@ -85,12 +60,13 @@ def write_tags(path: Path, tags: ChapterTags) -> None:
     id3.save(path, v2_version=4)
 
 
-def write_mp3(path: Path, audio: AudioSegment, tags: ChapterTags, *, bitrate_kbps: int = DEFAULT_BITRATE_KBPS) -> None:
-    """Encode, tag and move into place: the path holds either the old file or the whole new one."""
-    data = encode_mp3(audio, bitrate_kbps=bitrate_kbps)
+def write_mp3(path: Path, chunks: Iterable[bytes], tags: ChapterTags) -> None:
+    """Write MP3 frames and their tags, then move into place: the path holds the old file or the whole new one."""
 
     def write(tmp: Path) -> None:
-        tmp.write_bytes(data)
+        with tmp.open("wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
         write_tags(tmp, tags)
 
     write_atomically(path, write)

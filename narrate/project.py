@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from .cache import DEFAULT_CACHE_DIR
 from .errors import ChapterNotFoundError
 
 TEXT_NAME: Final = re.compile(r"^chapter-(\d+)\.txt$")
@@ -31,6 +32,10 @@ class Project:
     @property
     def settings_path(self) -> Path:
         return self.root / "settings.yaml"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / DEFAULT_CACHE_DIR
 
     @property
     def output_dir(self) -> Path:

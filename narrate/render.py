@@ -1,15 +1,31 @@
-"""Synthesize every turn of a cast script, master it, and join the chapter with pauses and timings."""
+"""Render a chapter: every turn synthesized, mastered and MP3-encoded as its own segment,
+in parallel and through the cache, then joined into one stream with exact timings.
+
+A segment is one turn with half the pause before it and half the pause after it, so every
+join between segments falls in the middle of a pause. Each segment is encoded on its own (LAME
+starts every stream with an empty bit reservoir, so its first frame does not lean on the
+previous segment's bytes); the segments' frames are then concatenated. A rebuild after an edit
+renders only the segments whose sound changed, and re-encodes nothing else.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+import multiprocessing
+import signal
+import struct
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
 from typing import Final
 
 import numpy as np
+from pydantic import BaseModel
 
 from .audio import AudioSegment, to_mono16
+from .cache import Cache, make_key
 from .engines import get_engine
 from .errors import EngineError
 from .master import (
@@ -23,6 +39,7 @@ from .master import (
     to_pcm16,
     true_peak_dbfs,
 )
+from .mp3 import encode_mp3, read_frame_stats, samples_per_frame
 from .script import CastScript, Turn, preview
 from .settings import Pacing, Profile
 from .text import speakable_text
@@ -34,7 +51,9 @@ log = logging.getLogger(__name__)
 # milliseconds, so that pacing comes from the settings alone.
 ENGINE_SILENCE_DBFS: Final = -50.0
 KEEP_EDGE_MS: Final = 15
-ROOM_TONE_SEED: Final = 19
+# Where a segment's first sample appears once decoded: LAME's encoder delay (576 samples)
+# plus the MP3 decoder's own (529). lameenc writes no LAME tag that would let a player skip it.
+DECODER_DELAY_SAMPLES: Final = 1105
 
 Progress = Callable[[int, int], None]
 
@@ -53,57 +72,65 @@ class TurnTiming:
 
 
 @dataclass(frozen=True)
+class SegmentPlan:
+    """Everything needed to render one turn's segment, and the cache keys that name it."""
+
+    index: int
+    speaker: str
+    text: str
+    """As printed, for the timings."""
+    spoken: str
+    """As the engine reads it."""
+    engine: str
+    settings: BaseModel
+    fresh_process: bool
+    """The engine must start afresh for this turn (Engine.fresh_process_per_turn)."""
+    lead_ms: int
+    """Pause before the turn inside this segment."""
+    trail_ms: int
+    """Pause after the turn inside this segment."""
+    speech_key: str
+    """Names the engine's output for the turn: engine, its version, voice settings and text."""
+    segment_key: str
+    """Names the encoded segment: the speech, its mastering, its pauses and the encoding."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A rendered segment: MP3 frames, and where the turn lies in them."""
+
+    mp3: bytes
+    frames: int
+    lead_samples: int
+    """Samples of pause before the turn (after the decoder delay)."""
+    turn_samples: int
+
+    def to_bytes(self) -> bytes:
+        header = json.dumps({"frames": self.frames, "lead": self.lead_samples, "turn": self.turn_samples}).encode()
+        return struct.pack("<I", len(header)) + header + self.mp3
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> Segment:
+        (size,) = struct.unpack_from("<I", blob)
+        meta = json.loads(blob[4 : 4 + size])
+        return cls(mp3=blob[4 + size :], frames=meta["frames"], lead_samples=meta["lead"], turn_samples=meta["turn"])
+
+
+@dataclass(frozen=True)
 class RenderedChapter:
-    """A chapter's mastered audio and the timing of each turn in it."""
+    """A chapter's encoded audio, segment by segment, and the timing of each turn."""
 
-    audio: AudioSegment
+    segments: tuple[Segment, ...]
     timings: tuple[TurnTiming, ...]
+    sample_rate: int
+    duration: float
+    """Seconds of decoded audio."""
+    rendered: int
+    """How many segments were rendered rather than taken from the cache."""
 
-
-def render_chapter(
-    script: CastScript,
-    cast: Cast,
-    *,
-    pacing: Pacing,
-    profile: Profile,
-    progress: Progress | None = None,
-) -> RenderedChapter:
-    """Synthesize each turn with its speaker's voice and join them into one mastered mono track."""
-    rate = profile.sample_rate
-    parts: list[np.ndarray] = [np.zeros(ms_to_samples(pacing.head_ms, rate))]
-    position = len(parts[0])
-    timings: list[TurnTiming] = []
-    previous: Turn | None = None
-    for index, turn in enumerate(script.turns, start=1):
-        if previous is not None:
-            gap = np.zeros(ms_to_samples(pause_between(previous, turn, pacing), rate))
-            parts.append(gap)
-            position += len(gap)
-        samples = master_turn(synthesize_turn(turn, index, cast), profile)
-        parts.append(samples)
-        timings.append(
-            TurnTiming(
-                index=index,
-                speaker=turn.speaker,
-                start=round(position / rate, 3),
-                end=round((position + len(samples)) / rate, 3),
-                text=turn.text,
-            )
-        )
-        position += len(samples)
-        previous = turn
-        if progress:
-            progress(index, len(script.turns))
-    parts.append(np.zeros(ms_to_samples(pacing.tail_ms, rate)))
-    track = np.concatenate(parts)  # one join: repeated AudioSegment + copies the track each time
-    if profile.room_tone_dbfs is not None:
-        track += room_tone(len(track), profile.room_tone_dbfs, ROOM_TONE_SEED)
-    audio = AudioSegment(data=to_pcm16(track), sample_width=2, frame_rate=rate, channels=1)
-    return RenderedChapter(audio=audio, timings=tuple(timings))
-
-
-def ms_to_samples(ms: float, rate: int) -> int:
-    return round(ms * rate / 1000)
+    def iter_mp3(self) -> Iterator[bytes]:
+        for segment in self.segments:
+            yield segment.mp3
 
 
 def pause_between(previous: Turn, turn: Turn, pacing: Pacing) -> int:
@@ -121,20 +148,159 @@ def pause_between(previous: Turn, turn: Turn, pacing: Pacing) -> int:
     return pacing.speaker_change_ms
 
 
-def synthesize_turn(turn: Turn, index: int, cast: Cast) -> AudioSegment:
+def plan_segments(script: CastScript, cast: Cast, pacing: Pacing, profile: Profile) -> list[SegmentPlan]:
+    """One plan per turn, with the pauses split between neighbouring segments."""
+    turns = script.turns
+    pauses = [pause_between(a, b, pacing) for a, b in pairwise(turns)]
+    mastering = profile.model_dump()
+    plans = []
+    for i, turn in enumerate(turns):
+        voice = cast.voice_for(turn.speaker)
+        engine = get_engine(voice.engine)
+        spoken = speakable_text(turn.text)
+        lead = pacing.head_ms if i == 0 else pauses[i - 1] // 2
+        trail = pacing.tail_ms if i == len(turns) - 1 else pauses[i] - pauses[i] // 2
+        speech_key = make_key("speech", voice.engine, engine.version, voice.settings.model_dump(), spoken)
+        segment_key = make_key("segment", speech_key, mastering, lead, trail)
+        plans.append(
+            SegmentPlan(
+                index=i + 1,
+                speaker=turn.speaker,
+                text=turn.text,
+                spoken=spoken,
+                engine=voice.engine,
+                settings=voice.settings,
+                fresh_process=engine.fresh_process_per_turn,
+                lead_ms=lead,
+                trail_ms=trail,
+                speech_key=speech_key,
+                segment_key=segment_key,
+            )
+        )
+    return plans
+
+
+def render_chapter(
+    script: CastScript,
+    cast: Cast,
+    *,
+    pacing: Pacing,
+    profile: Profile,
+    cache: Cache,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> RenderedChapter:
+    """Render every segment not already in the cache, in `jobs` processes, and time the turns."""
+    plans = plan_segments(script, cast, pacing, profile)
+    segments: dict[int, Segment] = {}
+    for plan in plans:
+        blob = cache.get("segment", plan.segment_key)
+        if blob is not None:
+            segments[plan.index] = Segment.from_bytes(blob)
+    missing = [p for p in plans if p.index not in segments]
+    done = len(segments)
+    if progress:
+        progress(done, len(plans))
+    for index, segment in render_segments(missing, profile, cache, jobs):
+        segments[index] = segment
+        done += 1
+        if progress:
+            progress(done, len(plans))
+    ordered = tuple(segments[p.index] for p in plans)
+    return RenderedChapter(
+        segments=ordered,
+        timings=tuple(time_turns(plans, ordered, profile.sample_rate)),
+        sample_rate=profile.sample_rate,
+        duration=sum(s.frames for s in ordered) * samples_per_frame(profile.sample_rate) / profile.sample_rate,
+        rendered=len(missing),
+    )
+
+
+def time_turns(plans: list[SegmentPlan], segments: tuple[Segment, ...], rate: int) -> Iterator[TurnTiming]:
+    position = 0
+    for plan, segment in zip(plans, segments, strict=True):
+        start = position + DECODER_DELAY_SAMPLES + segment.lead_samples
+        yield TurnTiming(
+            index=plan.index,
+            speaker=plan.speaker,
+            start=round(start / rate, 3),
+            end=round((start + segment.turn_samples) / rate, 3),
+            text=plan.text,
+        )
+        position += segment.frames * samples_per_frame(rate)
+
+
+def render_segments(
+    plans: list[SegmentPlan], profile: Profile, cache: Cache, jobs: int
+) -> Iterator[tuple[int, Segment]]:
+    """Render segments in worker processes; yields (turn index, segment) as each finishes.
+
+    Turns of engines that must start afresh each get a new process; the others share
+    long-lived workers, one engine each.
+    """
+    for fresh in (True, False):
+        group = [p for p in plans if p.fresh_process == fresh]
+        if not group:
+            continue
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        workers = max(1, min(jobs, len(group)))
+        with context.Pool(workers, initializer=_ignore_sigint, maxtasksperchild=1 if fresh else None) as pool:
+            try:
+                tasks = [(p, profile, cache.root) for p in group]
+                yield from pool.imap_unordered(_render_task, tasks, chunksize=1)
+            except BaseException:
+                pool.terminate()
+                raise
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C is the parent's to handle: it stops the pool and reports once, without a
+    # traceback from every worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _render_task(task: tuple[SegmentPlan, Profile, Path | None]) -> tuple[int, Segment]:
+    plan, profile, cache_root = task
+    return plan.index, render_segment(plan, profile, Cache(cache_root))
+
+
+def render_segment(plan: SegmentPlan, profile: Profile, cache: Cache) -> Segment:
+    """The turn's speech (from the cache or the engine), mastered, with its pauses, encoded to MP3."""
+    rate = profile.sample_rate
+    blob = cache.get("speech", plan.speech_key)
+    if blob is None:
+        speech = synthesize_turn(plan)
+        cache.put("speech", plan.speech_key, struct.pack("<I", speech.frame_rate) + speech.raw_data)
+    else:
+        (speech_rate,) = struct.unpack_from("<I", blob)
+        speech = AudioSegment(data=blob[4:], sample_width=2, frame_rate=speech_rate, channels=1)
+    turn = master_turn(speech, profile)
+    lead = round(plan.lead_ms * rate / 1000)
+    trail = round(plan.trail_ms * rate / 1000)
+    # Whole frames: the next segment then starts exactly on this one's last frame boundary.
+    frame = samples_per_frame(rate)
+    trail += -(lead + len(turn) + trail) % frame
+    samples = np.concatenate([np.zeros(lead), turn, np.zeros(trail)])
+    if profile.room_tone_dbfs is not None:
+        samples += room_tone(len(samples), profile.room_tone_dbfs, seed=int(plan.segment_key[:8], 16))
+    mp3 = encode_mp3(to_pcm16(samples), rate, bitrate_kbps=profile.bitrate_kbps)
+    frames = read_frame_stats(mp3).frames
+    segment = Segment(mp3=mp3, frames=frames, lead_samples=lead, turn_samples=len(turn))
+    cache.put("segment", plan.segment_key, segment.to_bytes())
+    return segment
+
+
+def synthesize_turn(plan: SegmentPlan) -> AudioSegment:
     """One turn as its speaker's engine speaks it."""
-    voice = cast.voice_for(turn.speaker)
-    engine = get_engine(voice.engine)
+    engine = get_engine(plan.engine)
+    where = f"turn {plan.index} ({plan.speaker}, {preview(plan.text)})"
     try:
-        audio = engine.synthesize(speakable_text(turn.text), voice.settings)
+        audio = engine.synthesize(plan.spoken, plan.settings)
     except EngineError as exc:
-        raise EngineError(f"turn {index} ({turn.speaker}, {preview(turn.text)}): {exc}") from None
+        raise EngineError(f"{where}: {exc}") from None
     audio = to_mono16(audio)
     if audio.rms == 0:
-        raise EngineError(
-            f"turn {index} ({turn.speaker}, {preview(turn.text)}): the engine produced silence; "
-            "check the voice's volume and the text"
-        )
+        raise EngineError(f"{where}: the engine produced silence; check the voice's volume and the text")
     return audio
 
 
@@ -142,7 +308,8 @@ def master_turn(audio: AudioSegment, profile: Profile) -> np.ndarray:
     """Trim the engine's silence, resample, bring speech to the profile's level, hold peaks down.
 
     Every turn is mastered on its own, so that voices match in loudness whatever their engine,
-    and so that a turn's sound never depends on its neighbours.
+    and so that a turn's sound never depends on its neighbours (which is what lets the cache
+    keep it).
     """
     samples = trim_edges(to_float(audio.raw_data), audio.frame_rate)
     samples = resample(samples, audio.frame_rate, profile.sample_rate)
@@ -165,7 +332,7 @@ def trim_edges(samples: np.ndarray, rate: int) -> np.ndarray:
     if not len(loud):
         return samples
     per_frame = max(1, rate * frame_ms // 1000)
-    keep = ms_to_samples(KEEP_EDGE_MS, rate)
+    keep = round(KEEP_EDGE_MS * rate / 1000)
     start = max(0, loud[0] * per_frame - keep)
     end = min(len(samples), (loud[-1] + 1) * per_frame + keep)
     return samples[start:end]

@@ -13,8 +13,12 @@ from narrate.engines import registry
 REPO = Path(__file__).resolve().parent.parent
 
 FAKE_ENGINE_MODULE = '''
-"""A fake engine from outside narrate: a fixed-length tone per word, recording its calls."""
-import math, struct
+"""A fake engine from outside narrate: a fixed-length tone per word.
+
+It runs in narrate's worker processes, so it records each call as a line in the file named by
+NARRATE_TONE_LOG.
+"""
+import json, math, os, struct
 from pydantic import BaseModel, ConfigDict, Field
 from narrate.audio import AudioSegment
 from narrate.engines import Engine, VoiceInfo
@@ -22,7 +26,15 @@ from narrate.errors import EngineError
 
 SAMPLE_RATE = 16000
 WORD_MS = 100
-calls = []
+
+
+def calls():
+    """(text, frequency) of every synthesis so far."""
+    path = os.environ.get("NARRATE_TONE_LOG")
+    if not path or not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [tuple(json.loads(line)) for line in f]
 
 class ToneSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -39,7 +51,8 @@ class ToneEngine(Engine):
         if settings.voice != "tone":
             raise EngineError(f"no voice '{settings.voice}'; choose one of tone")
     def synthesize(self, text, settings):
-        calls.append((text, settings))
+        with open(os.environ["NARRATE_TONE_LOG"], "a", encoding="utf-8") as f:
+            f.write(json.dumps([text, settings.frequency]) + "\\n")
         words = len(text.split())
         n = words * WORD_MS * SAMPLE_RATE // 1000
         amp = 8000
@@ -64,13 +77,13 @@ def fake_engine_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def tone_engine(fake_engine_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The fake engine installed for this test; returns its module (its .calls list records synthesis)."""
+def tone_engine(fake_engine_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """The fake engine installed for this test; returns its module (its calls() lists what it spoke)."""
     monkeypatch.syspath_prepend(str(fake_engine_path))
+    monkeypatch.setenv("NARRATE_TONE_LOG", str(tmp_path / "tone-calls.jsonl"))
     registry._entry_points.cache_clear()
     import narrate_tone_engine
 
-    narrate_tone_engine.calls.clear()
     yield narrate_tone_engine
     registry._entry_points.cache_clear()
     registry._instances.pop("tone", None)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 import struct
 import subprocess
 import zlib
+from itertools import pairwise
 from pathlib import Path
 
 import pytest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -84,22 +85,32 @@ def test_build_with_the_fake_engine_gives_exact_timings(tone_project: Path, tone
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Wrote the cast script scripts/chapter-3.yaml\nWrote output/chapter-3.mp3 (0:")
     timings = json.loads((tone_project / "output" / "chapter-3.json").read_text())
-    # The tone engine speaks 100 ms per word; default pauses: head 750, after the heading 2000,
-    # a new paragraph with another voice 650, a quotation and its tag 220.
-    assert timings[:3] == [
-        {"index": 1, "speaker": "narrator", "start": 0.75, "end": 1.25, "text": "Chapter 3. A Short Visit."},
-        {"index": 2, "speaker": "narrator", "start": 3.25, "end": 4.05, "text": "We went to see Lenin at the Kremlin."},
-        {"index": 3, "speaker": "lenin", "start": 4.7, "end": 5.3, "text": "When do you plan to leave?"},
+    # The tone engine speaks 100 ms per word.
+    assert [round(t["end"] - t["start"], 3) for t in timings] == [
+        round(0.1 * len(t["text"].split()), 3) for t in timings
     ]
-    assert timings[3] == {"index": 4, "speaker": "narrator", "start": 5.52, "end": 5.82, "text": "he asked us."}
-    spoken = [text for text, _ in tone_engine.calls]
-    assert spoken[0] == "Chapter 3. A Short Visit."
-    assert [s.frequency for _, s in tone_engine.calls[2:4]] == [300, 150]
+    # Head room tone, then the default pauses: 2000 after the heading, 650 to a new paragraph
+    # in another voice, 220 between a quotation and its tag. MP3 framing may add up to two
+    # frames (52 ms) to a pause, and the decoder's delay (1105 samples) shifts everything.
+    assert timings[0]["start"] == pytest.approx(0.75 + 1105 / 44100, abs=0.001)
+    gaps = [b["start"] - a["end"] for a, b in pairwise(timings)]
+    for gap, pause in zip(gaps[:3], (2.0, 0.65, 0.22), strict=True):
+        assert pause <= gap <= pause + 0.053
+    assert [t["text"] for t in timings[:4]] == [
+        "Chapter 3. A Short Visit.",
+        "We went to see Lenin at the Kremlin.",
+        "When do you plan to leave?",
+        "he asked us.",
+    ]
+    spoken = tone_engine.calls()
+    assert sorted(text for text, _ in spoken) == sorted(t["text"] for t in timings)
+    assert dict(spoken)["When do you plan to leave?"] == 300
+    assert dict(spoken)["he asked us."] == 150
 
 
 def test_voices_lists_the_engines_voices() -> None:
     result = run("voices")
     assert result.exit_code == 0
     assert result.output.startswith("pyttsx3 (pyttsx3-2.99/espeak-ng-")
-    assert "\n  en-us                    English (America) [en-us, male]\n" in result.output
+    assert "\n  en-us                    English (America) [en-us]\n" in result.output
     assert "\n  +m3 " in result.output

@@ -7,9 +7,6 @@ import math
 import numpy as np
 import pytest
 
-from narrate.audio import AudioSegment
-from narrate.check import read_frame_stats
-from narrate.export import encode_mp3
 from narrate.master import (
     active_rms_dbfs,
     db_to_gain,
@@ -22,6 +19,7 @@ from narrate.master import (
     to_pcm16,
     true_peak_dbfs,
 )
+from narrate.mp3 import encode_mp3, read_frame_stats
 
 RATE = 44100
 
@@ -76,7 +74,7 @@ def test_levels() -> None:
 @pytest.mark.parametrize(("rate", "kbps"), [(44100, 192), (22050, 64)])
 def test_lame_output_is_constant_bit_rate(rate: int, kbps: int) -> None:
     x = tone(220, 3, 0.3) if rate == RATE else tone(220, 3, 0.3)[::2]
-    mp3 = encode_mp3(AudioSegment(data=to_pcm16(x), sample_width=2, frame_rate=rate, channels=1), bitrate_kbps=kbps)
+    mp3 = encode_mp3(to_pcm16(x), rate, bitrate_kbps=kbps)
     stats = read_frame_stats(mp3)
     assert stats.bitrates_kbps == {kbps}
     assert stats.sample_rates == {rate}

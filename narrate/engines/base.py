@@ -39,6 +39,10 @@ class Engine(ABC):
     """The voice settings this engine accepts; unknown keys must be rejected."""
     install_hint: ClassVar[str] = ""
     """How to install the backend, for error messages."""
+    fresh_process_per_turn: ClassVar[bool] = False
+    """True when the engine's output depends on what it spoke before: a build then gives each
+    turn a new process, so a turn always sounds the same. Leave False for engines that are
+    costly to start (neural models): a build keeps one engine per worker process."""
 
     @property
     @abstractmethod

@@ -78,21 +78,34 @@ def load_espeak_library() -> Any:
 
 
 class Pyttsx3Engine(Engine):
-    """pyttsx3 with espeak-ng: fast, robotic, always available."""
+    """pyttsx3 with espeak-ng: fast, robotic, always available.
+
+    espeak-ng carries state from one utterance to the next (the same text comes out a few
+    samples longer or shorter depending on what was spoken before; espeak_ng_SetRandSeed does
+    not reset it), so a build synthesizes each turn in a fresh process: the same turn then
+    always gives the same bytes, however many jobs run and in whatever order. Listing and
+    checking voices read espeak-ng's data files and never start the synthesizer, so a parent
+    process that forks workers has no espeak thread to lose.
+    """
 
     id = "pyttsx3"
     Settings = Pyttsx3Settings
     install_hint = "pip install pyttsx3 espeakng-loader"
+    fresh_process_per_turn = True
 
     def __init__(self) -> None:
         self._lib = load_espeak_library()
+        self._data = Path(os.environ["ESPEAK_DATA_PATH"])
+        self._engine: Any = None
+
+    def _start(self) -> None:
+        """Initialise espeak through pyttsx3, once, on the first synthesis."""
         try:
             import pyttsx3
             from pyttsx3.drivers import _espeak
         except (ImportError, RuntimeError) as exc:
             raise EngineError(f"cannot start pyttsx3 ({exc}); install it with: {self.install_hint}") from None
         self._espeak = _espeak
-        self._pyttsx3 = pyttsx3
         self._engine = pyttsx3.init("espeak")
         self._finished = threading.Event()
         self._completed = False
@@ -103,7 +116,10 @@ class Pyttsx3Engine(Engine):
         self._wav_path = Path(self._tmpdir.name) / "turn.wav"
         self._sample_rate = self._read_sample_rate()
         # Until the first runAndWait, the driver only queues setProperty calls; after it, they
-        # reach espeak at once, which is what _speak relies on.
+        # reach espeak at once, which is what _speak relies on. The driver's own start-up
+        # settings are still in espeak's queue: were espeak busy with them now, this
+        # runAndWait's stop() would leave a cancel pending that cuts the first turn short.
+        self._wait_idle()
         with contextlib.redirect_stdout(io.StringIO()):
             self._engine.runAndWait()
 
@@ -121,26 +137,22 @@ class Pyttsx3Engine(Engine):
 
     @cached_property
     def version(self) -> str:
-        getter = self._lib.espeak_Info
-        getter.restype = ctypes.c_char_p
-        espeak_version = getter(None).decode()
-        return f"pyttsx3-{self._pyttsx3_version()}/espeak-ng-{espeak_version}"
-
-    @staticmethod
-    def _pyttsx3_version() -> str:
         from importlib.metadata import version
 
-        return version("pyttsx3")
+        info = self._lib.espeak_Info
+        info.restype = ctypes.c_char_p
+        return f"pyttsx3-{version('pyttsx3')}/espeak-ng-{info(None).decode()}"
 
     def voices(self) -> list[VoiceInfo]:
         found = []
-        for v in self._espeak.ListVoices(None):
-            identifier = v.identifier.decode("utf-8")
-            language = v.languages[1:].decode("utf-8", errors="ignore") if v.languages else None
-            gender = {1: "male", 2: "female"}.get(v.gender)
-            found.append(
-                VoiceInfo(id=identifier.split("/")[-1].lower(), name=v.name.decode(), language=language, gender=gender)
-            )
+        for path in sorted((self._data / "lang").rglob("*")):
+            if not path.is_file():
+                continue
+            fields = read_voice_file(path)
+            gender = fields.get("gender", "").split(" ")[0] or None
+            language = fields.get("language", "").split(" ")[0] or None
+            name = fields.get("name", path.name)
+            found.append(VoiceInfo(id=path.name.lower(), name=name, language=language, gender=gender))
         found.sort(key=lambda info: info.id)
         for variant in self.variants():
             found.append(VoiceInfo(id=f"+{variant}", name=f"variant {variant} (append to a voice: en-us+{variant})"))
@@ -148,15 +160,13 @@ class Pyttsx3Engine(Engine):
 
     def variants(self) -> list[str]:
         """Voice variants (m3, f2, Annie, ...); espeak-ng lists them only as data files."""
-        folder = Path(os.environ["ESPEAK_DATA_PATH"]) / "voices" / "!v"
-        return sorted(p.name for p in folder.iterdir() if p.is_file())
+        return sorted(p.name for p in (self._data / "voices" / "!v").iterdir() if p.is_file())
 
     def check_settings(self, settings: BaseModel) -> None:
         assert isinstance(settings, Pyttsx3Settings)
         base, _, variant = settings.voice.partition("+")
-        known = {v.id for v in self.voices() if not v.id.startswith("+")}
-        identifiers = {v.identifier.decode().lower() for v in self._espeak.ListVoices(None)}
-        if base.lower() not in {k.lower() for k in known} | identifiers:
+        known = [v.id for v in self.voices() if not v.id.startswith("+")]
+        if base.lower().split("/")[-1] not in known:
             english = sorted(k for k in known if k.startswith("en"))
             raise EngineError(
                 f"espeak-ng has no voice '{base}'; choose one of {', '.join(english)} "
@@ -172,6 +182,8 @@ class Pyttsx3Engine(Engine):
         assert isinstance(settings, Pyttsx3Settings)
         if not text.strip():
             raise EngineError("cannot synthesize an empty text")
+        if self._engine is None:
+            self._start()
         problem = ""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             problem = self._speak(text, settings)
@@ -237,4 +249,15 @@ class Pyttsx3Engine(Engine):
         return AudioSegment(data=frames, sample_width=2, frame_rate=self._sample_rate, channels=1)
 
     def close(self) -> None:
-        self._tmpdir.cleanup()
+        if self._engine is not None:
+            self._tmpdir.cleanup()
+
+
+def read_voice_file(path: Path) -> dict[str, str]:
+    """The first value of each keyword in an espeak-ng voice file ('name English (America)')."""
+    fields: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        key, _, value = line.strip().partition(" ")
+        if key and key not in fields:
+            fields[key] = value.strip()
+    return fields
