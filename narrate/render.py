@@ -83,8 +83,6 @@ class SegmentPlan:
     """As the engine reads it."""
     engine: str
     settings: BaseModel
-    fresh_process: bool
-    """The engine must start afresh for this turn (Engine.fresh_process_per_turn)."""
     lead_ms: int
     """Pause before the turn inside this segment."""
     trail_ms: int
@@ -170,7 +168,6 @@ def plan_segments(script: CastScript, cast: Cast, pacing: Pacing, profile: Profi
                 spoken=spoken,
                 engine=voice.engine,
                 settings=voice.settings,
-                fresh_process=engine.fresh_process_per_turn,
                 lead_ms=lead,
                 trail_ms=trail,
                 speech_key=speech_key,
@@ -233,30 +230,31 @@ def time_turns(plans: list[SegmentPlan], segments: tuple[Segment, ...], rate: in
 def render_segments(
     plans: list[SegmentPlan], profile: Profile, cache: Cache, jobs: int
 ) -> Iterator[tuple[int, Segment]]:
-    """Render segments in worker processes; yields (turn index, segment) as each finishes.
+    """Render segments in `jobs` worker processes, one engine each; yields (turn index, segment)
+    as each finishes."""
+    if not plans:
+        return
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    # Ctrl-C is the parent's to handle: it stops the pool and reports once. Workers are forked
+    # with SIGINT blocked and ignore it from their first instruction on, so no worker dies with
+    # a traceback of its own.
+    previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pool = context.Pool(max(1, min(jobs, len(plans))), initializer=_worker_start)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
+    with pool:
+        try:
+            tasks = [(p, profile, cache.root) for p in plans]
+            yield from pool.imap_unordered(_render_task, tasks, chunksize=1)
+        except BaseException:
+            pool.terminate()
+            raise
 
-    Turns of engines that must start afresh each get a new process; the others share
-    long-lived workers, one engine each.
-    """
-    for fresh in (True, False):
-        group = [p for p in plans if p.fresh_process == fresh]
-        if not group:
-            continue
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-        workers = max(1, min(jobs, len(group)))
-        with context.Pool(workers, initializer=_ignore_sigint, maxtasksperchild=1 if fresh else None) as pool:
-            try:
-                tasks = [(p, profile, cache.root) for p in group]
-                yield from pool.imap_unordered(_render_task, tasks, chunksize=1)
-            except BaseException:
-                pool.terminate()
-                raise
 
-
-def _ignore_sigint() -> None:
-    # Ctrl-C is the parent's to handle: it stops the pool and reports once, without a
-    # traceback from every worker.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _worker_start() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # also discards a SIGINT pending since the fork
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _render_task(task: tuple[SegmentPlan, Profile, Path | None]) -> tuple[int, Segment]:

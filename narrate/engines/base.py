@@ -39,10 +39,6 @@ class Engine(ABC):
     """The voice settings this engine accepts; unknown keys must be rejected."""
     install_hint: ClassVar[str] = ""
     """How to install the backend, for error messages."""
-    fresh_process_per_turn: ClassVar[bool] = False
-    """True when the engine's output depends on what it spoke before: a build then gives each
-    turn a new process, so a turn always sounds the same. Leave False for engines that are
-    costly to start (neural models): a build keeps one engine per worker process."""
 
     @property
     @abstractmethod
@@ -59,7 +55,11 @@ class Engine(ABC):
 
     @abstractmethod
     def synthesize(self, text: str, settings: BaseModel) -> AudioSegment:
-        """Speak text with the settings; mono 16-bit audio at the engine's own rate."""
+        """Speak text with the settings; mono 16-bit audio at the engine's own rate.
+
+        The same text and settings must give the same audio whatever was spoken before: builds
+        cache turns and promise the same bytes whatever the number of jobs.
+        """
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the backend."""

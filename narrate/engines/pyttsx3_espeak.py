@@ -16,6 +16,9 @@ import ctypes
 import io
 import logging
 import os
+import select
+import signal
+import struct
 import tempfile
 import threading
 import time
@@ -82,16 +85,15 @@ class Pyttsx3Engine(Engine):
 
     espeak-ng carries state from one utterance to the next (the same text comes out a few
     samples longer or shorter depending on what was spoken before; espeak_ng_SetRandSeed does
-    not reset it), so a build synthesizes each turn in a fresh process: the same turn then
-    always gives the same bytes, however many jobs run and in whatever order. Listing and
-    checking voices read espeak-ng's data files and never start the synthesizer, so a parent
-    process that forks workers has no espeak thread to lose.
+    not reset it). So each synthesis starts espeak afresh in a forked child (about 20 ms): the
+    same turn always gives the same bytes, however many jobs run and in whatever order.
+    Listing and checking voices read espeak-ng's data files; this process never starts the
+    synthesizer, so it has no espeak thread for a later fork to lose.
     """
 
     id = "pyttsx3"
     Settings = Pyttsx3Settings
     install_hint = "pip install pyttsx3 espeakng-loader"
-    fresh_process_per_turn = True
 
     def __init__(self) -> None:
         self._lib = load_espeak_library()
@@ -182,15 +184,57 @@ class Pyttsx3Engine(Engine):
         assert isinstance(settings, Pyttsx3Settings)
         if not text.strip():
             raise EngineError("cannot synthesize an empty text")
-        if self._engine is None:
-            self._start()
         problem = ""
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            problem = self._speak(text, settings)
-            if not problem:
-                return self._read_wav()
+            result = self._speak_in_child(text, settings)
+            if isinstance(result, AudioSegment):
+                return result
+            problem = result
             log.warning("pyttsx3 attempt %d/%d failed: %s", attempt, MAX_ATTEMPTS, problem)
         raise EngineError(f"pyttsx3 failed {MAX_ATTEMPTS} times to speak {text[:40]!r}: {problem}")
+
+    def _speak_in_child(self, text: str, settings: Pyttsx3Settings) -> AudioSegment | str:
+        """Start espeak afresh in a forked child, speak once there, and read the audio back.
+
+        A fresh start makes the turn's bytes independent of what was spoken before, and keeps
+        this process free of espeak's thread, which a later fork would lose mid-work.
+        """
+        import pyttsx3.drivers._espeak  # noqa: F401 - imported here, so the child need not take the import lock
+
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            status = 1
+            try:
+                os.close(read_end)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                self._start()
+                problem = self._speak(text, settings)
+                payload = b"E" + problem.encode() if problem else b"A" + self._wav_payload()
+                with os.fdopen(write_end, "wb") as out:
+                    out.write(payload)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        try:
+            payload = read_with_timeout(read_end, UTTERANCE_TIMEOUT_S)
+        finally:
+            os.close(read_end)
+            if payload is None:
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        if payload is None:
+            return "timed out"
+        if payload[:1] == b"A":
+            (rate,) = struct.unpack_from("<I", payload, 1)
+            return AudioSegment(data=payload[5:], sample_width=2, frame_rate=rate, channels=1)
+        return payload[1:].decode(errors="replace") or "espeak stopped without a word"
+
+    def _wav_payload(self) -> bytes:
+        with wave.open(str(self._wav_path), "rb") as wav:
+            frames = wav.readframes(wav.getnframes())
+        return struct.pack("<I", self._sample_rate) + frames
 
     def _wait_idle(self) -> None:
         deadline = time.monotonic() + UTTERANCE_TIMEOUT_S
@@ -243,14 +287,26 @@ class Pyttsx3Engine(Engine):
             return f"espeak kept rate {rate} and pitch {pitch} instead of {settings.rate} and {settings.pitch}"
         return ""
 
-    def _read_wav(self) -> AudioSegment:
-        with wave.open(str(self._wav_path), "rb") as wav:
-            frames = wav.readframes(wav.getnframes())
-        return AudioSegment(data=frames, sample_width=2, frame_rate=self._sample_rate, channels=1)
-
     def close(self) -> None:
         if self._engine is not None:
             self._tmpdir.cleanup()
+
+
+def read_with_timeout(fd: int, timeout: float) -> bytes | None:
+    """Everything written to a pipe until its other end closes; None after timeout seconds."""
+    chunks = []
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if not ready:
+            return None
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 def read_voice_file(path: Path) -> dict[str, str]:
