@@ -68,21 +68,19 @@ def chapter_title(path: Path) -> str | None:
     return str(title) if title else None
 
 
-def collect_chapters(project: Project) -> tuple[list[BookChapter], list[bytes], tuple[int, int, int]]:
-    """The built chapters in order, their audio frames, and their common (bitrate, rate, channels)."""
+def collect_chapters(project: Project) -> list[BookChapter]:
+    """The built chapters in order, checked to share one encoding, with their place in the book."""
     numbers = [n for n in project.chapters() if project.mp3_path(n).exists()]
     if not numbers:
         raise NarrateError(
             f"no built chapters in {project.relative(project.output_dir)}; run: narrate build --chapter N"
         )
     chapters: list[BookChapter] = []
-    streams: list[bytes] = []
     fmt: tuple[int, int, int] | None = None
     position = 0.0
     for n in numbers:
         path = project.mp3_path(n)
-        audio = strip_id3(path.read_bytes())
-        frames = list(iter_frames(audio))
+        frames = list(iter_frames(strip_id3(path.read_bytes())))
         if not frames:
             raise NarrateError(f"{project.relative(path)} holds no MP3 audio; rebuild it: narrate build --chapter {n}")
         kinds = set(frames)
@@ -96,10 +94,8 @@ def collect_chapters(project: Project) -> tuple[list[BookChapter], list[bytes], 
         duration = len(frames) * samples_per_frame(rate) / rate
         start_ms, end_ms = round(position * 1000), round((position + duration) * 1000)
         chapters.append(BookChapter(n, chapter_title(path) or f"Chapter {n}", path, start_ms, end_ms))
-        streams.append(audio)
         position += duration
-    assert fmt is not None
-    return chapters, streams, fmt
+    return chapters
 
 
 def assemble_book(
@@ -108,18 +104,20 @@ def assemble_book(
     """Join every built chapter into output/book.mp3 (ID3 CHAP + CTOC) and output/book.m4b."""
     book = load_book(project.book_path)
     ffmpeg = find_ffmpeg() if m4b else None  # fail before any work when it is missing
-    chapters, streams, _ = collect_chapters(project)
+    chapters = collect_chapters(project)
     mp3_path = project.output_dir / "book.mp3" if mp3 else None
     m4b_path = project.output_dir / "book.m4b" if m4b else None
     if mp3_path:
-        write_book_mp3(mp3_path, streams, chapters, book)
+        write_book_mp3(mp3_path, chapters, book)
     if m4b_path and ffmpeg:
         write_book_m4b(m4b_path, ffmpeg, chapters, book, project, aac_kbps)
     return BookResult(mp3=mp3_path, m4b=m4b_path, chapters=tuple(chapters))
 
 
-def write_book_mp3(path: Path, streams: list[bytes], chapters: list[BookChapter], book: BookInfo) -> None:
+def write_book_mp3(path: Path, chapters: list[BookChapter], book: BookInfo) -> None:
     """Frames joined as they are (no re-encoding), tagged with one CHAP per chapter and a CTOC.
+
+    One chapter is in memory at a time, however long the book.
 
     Several players (BookPlayer, Prologue, Overcast) ignore CHAP frames without a CTOC.
     """
@@ -127,8 +125,8 @@ def write_book_mp3(path: Path, streams: list[bytes], chapters: list[BookChapter]
 
     def write(tmp: Path) -> None:
         with tmp.open("wb") as out:
-            for audio in streams:
-                out.write(audio)
+            for chapter in chapters:
+                out.write(strip_id3(chapter.mp3.read_bytes()))
         tags = ID3()
         tags.add(TIT2(encoding=3, text=book.title))
         tags.add(TALB(encoding=3, text=book.title))

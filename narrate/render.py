@@ -245,7 +245,9 @@ def render_segments(
         signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
     with pool:
         try:
-            tasks = [(p, profile, cache.root) for p in plans]
+            # Longest first, so that no long turn is left to run alone at the end.
+            ordered = sorted(plans, key=lambda p: len(p.spoken), reverse=True)
+            tasks = [(p, profile, cache.root) for p in ordered]
             yield from pool.imap_unordered(_render_task, tasks, chunksize=1)
         except BaseException:
             pool.terminate()
@@ -278,7 +280,7 @@ def render_segment(plan: SegmentPlan, profile: Profile, cache: Cache) -> Segment
     # Whole frames: the next segment then starts exactly on this one's last frame boundary.
     frame = samples_per_frame(rate)
     trail += -(lead + len(turn) + trail) % frame
-    samples = np.concatenate([np.zeros(lead), turn, np.zeros(trail)])
+    samples = np.concatenate([np.zeros(lead, dtype=turn.dtype), turn, np.zeros(trail, dtype=turn.dtype)])
     if profile.room_tone_dbfs is not None:
         samples += room_tone(len(samples), profile.room_tone_dbfs, seed=int(plan.segment_key[:8], 16))
     mp3 = encode_mp3(to_pcm16(samples), rate, bitrate_kbps=profile.bitrate_kbps)

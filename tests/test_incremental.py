@@ -25,7 +25,7 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_rebuild_renders_only_what_changed(tone_project: Path, tone_engine) -> None:  # noqa: ANN001
+def test_rebuild_renders_only_what_changed(tone_project: Path, tone_engine) -> None:
     project = Project(tone_project)
     first = build_chapter(project, 3)
     assert first.rendered == first.turns
@@ -63,7 +63,7 @@ def test_output_is_byte_identical_whatever_the_jobs(project: Path) -> None:
     assert not p.cache_dir.exists() or build_chapter(p, 3).rendered == 0
 
 
-def test_a_corrupt_cache_entry_is_rendered_again(tone_project: Path, tone_engine) -> None:  # noqa: ANN001
+def test_a_corrupt_cache_entry_is_rendered_again(tone_project: Path, tone_engine) -> None:
     project = Project(tone_project)
     build_chapter(project, 3)
     good = digest(project.mp3_path(3))
@@ -78,7 +78,7 @@ def test_a_corrupt_cache_entry_is_rendered_again(tone_project: Path, tone_engine
     assert digest(project.mp3_path(3)) == good
 
 
-def test_no_cache_and_cache_clear(tone_project: Path, tone_engine) -> None:  # noqa: ANN001
+def test_no_cache_and_cache_clear(tone_project: Path, tone_engine) -> None:
     project = Project(tone_project)
     build_chapter(project, 3, use_cache=False)
     assert not project.cache_dir.exists()

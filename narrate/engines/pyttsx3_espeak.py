@@ -117,13 +117,13 @@ class Pyttsx3Engine(Engine):
         self._tmpdir = tempfile.TemporaryDirectory(prefix="narrate-pyttsx3-")
         self._wav_path = Path(self._tmpdir.name) / "turn.wav"
         self._sample_rate = self._read_sample_rate()
-        # Until the first runAndWait, the driver only queues setProperty calls; after it, they
-        # reach espeak at once, which is what _speak relies on. The driver's own start-up
-        # settings are still in espeak's queue: were espeak busy with them now, this
-        # runAndWait's stop() would leave a cancel pending that cuts the first turn short.
+        # The driver starts "busy" and only queues setProperty calls until a run loop marks it
+        # idle; _speak needs them to reach espeak at once. Marking it idle here is what the
+        # first runAndWait would do, without that loop's stop(), which cancels espeak while it
+        # applies the driver's start-up settings and so cut the first turn short (about 1 in
+        # 50 fresh starts), and without its 10 ms of sleeping.
         self._wait_idle()
-        with contextlib.redirect_stdout(io.StringIO()):
-            self._engine.runAndWait()
+        self._engine.proxy.setBusy(False)
 
     def _on_finished(self, name: object = None, completed: bool = True) -> None:
         self._completed = completed
