@@ -1,15 +1,29 @@
 """Attribute each quotation of a chapter to a character: the script builder's rules.
 
-A sieve in the spirit of Muzny et al. (2017), from the most precise cue to the least:
-an explicit tag beside the quotation ("Lenin responded", "he asked us", "we said"), a tag in
-the narration just before it ("then he said:"), a speech left open in the previous paragraph,
-a vocative (a name inside a quotation is the person addressed, not the speaker), and turn
-alternation in a two-person exchange. All functions are pure.
+A sieve in the spirit of Muzny et al. (2017, "A Two-stage Sieve Approach for Quote
+Attribution"), from the most precise cue to the least:
+
+1. a speech tag beside the quotation: "Lenin responded", "said the Hatter", "he asked us",
+   "we said" (first person goes to the narrator's own character);
+2. a tag in the narration just before it: "Holmes turned to me and said:", also at the end of
+   the previous paragraph;
+3. an action beat: a sentence of narration in the same paragraph whose subject is a character
+   ("Quist took off her gloves.");
+4. a speech left open at the end of the previous paragraph goes on with the same speaker;
+5. the conversation: who has been speaking and who is present. An untagged paragraph usually
+   answers the previous speaker, above all after a question, or when it opens with an answer
+   ("No.", "Very much."); it usually continues the same speech when it opens with a connective
+   ("However,", "As for") or when one speaker is in the middle of a long argument. A name
+   inside a quotation is the person addressed (a vocative), never the speaker.
+
+One paragraph, one speaker. Pronouns are resolved by gender to the most recent fitting
+character, preferring the one the conversation expects. All functions are pure.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -19,18 +33,38 @@ from .voices import NARRATOR, UNKNOWN, CastSpec
 
 SPEECH_VERBS: Final = frozenset(
     """said say says asked ask asks answered answer answers replied reply replies responded respond
-    responds told tell tells added add adds continued continue continues cried exclaimed shouted
-    whispered murmured muttered called declared remarked observed inquired enquired demanded
-    retorted rejoined repeated insisted began went explained suggested protested objected agreed
-    admitted interrupted returned shrieked screamed sobbed sighed laughed growled snapped thought
-    wondered pleaded urged ventured concluded announced stated proposed questioned""".split()
+    responds told tell tells added add adds continued continue continues cried cries exclaimed
+    shouted whispered murmured muttered called declared remarked observed inquired enquired
+    demanded retorted rejoined repeated insisted began went explained suggested protested objected
+    agreed admitted interrupted returned shrieked screamed sobbed sighed laughed growled snapped
+    thought wondered pleaded urged ventured concluded announced stated proposed questioned
+    roared yelled bellowed gasped breathed grumbled snarled chuckled giggled stammered faltered
+    whimpered moaned groaned hissed sneered scoffed mumbled drawled purred barked blurted
+    confessed conceded acknowledged assented persisted resumed corrected warned begged implored
+    commanded ordered cautioned counted recited read sang echoed mused reflected reasoned
+    pursued ejaculated quoth""".split()
 )
 FIRST_PERSON: Final = frozenset({"i", "we"})
 PRONOUN_GENDER: Final = {"he": "male", "she": "female"}
-# Words that may sit between subject and verb: "he then added", "Lenin quickly replied".
-FILLER: Final = r"(?:\s+(?:then|again|now|also|finally|at last|once more|\w+ly))?"
-# How many narration paragraphs end a conversation, for alternation.
-CONVERSATION_GAP: Final = 2
+ADVERB: Final = r"(?:,?\s+(?:then|again|now|also|at last|once more|still|\w+ly),?)?"
+# A paragraph opening with one of these goes on with the same speech.
+CONNECTIVES: Final = re.compile(
+    r"^(?:however|moreover|furthermore|besides|therefore|thus|hence|consequently|as for|as to|"
+    r"naturally|finally|and so|in addition|on the other hand|speaking|nevertheless|indeed,|"
+    r"in short|in fact|for example|for instance|that is why|this is why|above all)\b",
+    re.IGNORECASE,
+)
+# A paragraph opening with one of these answers the previous speaker.
+ANSWERS: Final = re.compile(
+    r"^(?:yes|yeah|yep|no|nope|not|nor|never|very|quite|possibly|perhaps|maybe|certainly|"
+    r"of course|indeed|ok|okay|well|oh|ah|why|true|right|wrong|exactly|sure|thank|thanks|"
+    r"by no means|not at all|nothing|nobody|none|both|neither|either|i see|i agree|i don't|"
+    r"i do|so you|so,? you|you|that is|that's)\b",
+    re.IGNORECASE,
+)
+# How many paragraphs of narration end a conversation.
+CONVERSATION_GAP: Final = 3
+LONG_SPEECH_WORDS: Final = 40
 CHECK_BELOW: Final = 0.7
 
 CONFIDENCE: Final = {
@@ -39,8 +73,12 @@ CONFIDENCE: Final = {
     "pronoun tag": 0.85,
     "preceding tag": 0.85,
     "open quotation": 0.9,
+    "beat": 0.8,
     "vocative": 0.75,
+    "answer": 0.7,
+    "continuation": 0.6,
     "alternation": 0.6,
+    "mention": 0.4,
     "none": 0.0,
 }
 
@@ -57,208 +95,277 @@ class Attribution:
     """The rule that decided."""
 
 
-@dataclass
-class _Names:
-    """Matches the cast's names, aliases and pronouns in text."""
+def found(speaker: str, cue: str) -> Attribution:
+    return Attribution(speaker, CONFIDENCE[cue], cue)
 
-    cast: CastSpec
-    patterns: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
+class Names:
+    """Finds the cast's names, aliases and pronouns in text."""
+
+    def __init__(self, cast: CastSpec) -> None:
         forms: dict[str, set[str]] = {}
-        token_owners: dict[str, set[str]] = {}
-        for cid, character in self.cast.characters.items():
-            names = {character.name, *character.aliases}
-            forms[cid] = {n for n in names if n.strip()}
+        owners: dict[str, set[str]] = {}
+        for cid, character in cast.characters.items():
+            names = {n.strip() for n in (character.name, *character.aliases) if n.strip()}
+            forms[cid] = set(names)
             for name in names:
-                for token in name.split():
-                    if token[:1].isupper() and len(token) > 2:
-                        token_owners.setdefault(token, set()).add(cid)
-        # A single word of a full name ("Vladimir" of "Vladimir Ilyich") names its owner when
-        # no other character shares it.
-        for token, owners in token_owners.items():
-            if len(owners) == 1:
-                forms[next(iter(owners))].add(token)
-        pairs = [(form, cid) for cid, fs in forms.items() for form in fs]
-        pairs.sort(key=lambda p: -len(p[0]))  # longest first: "Mr. Smith" before "Smith"
-        self.patterns = [(re.compile(rf"(?<!\w){re.escape(form)}(?!\w)"), cid) for form, cid in pairs]
+                for token in re.findall(r"[A-Z][\w’'-]+", name):
+                    if len(token) > 2 and token.rstrip(".") not in ("Mr", "Mrs", "Miss", "Dr", "Ms", "Sir", "Lady"):
+                        owners.setdefault(token, set()).add(cid)
+        # One word of a full name ("Quist" of "Inspector Mara Quist") names its owner when no
+        # other character shares it.
+        for token, cids in owners.items():
+            if len(cids) == 1:
+                forms[next(iter(cids))].add(token)
+        pairs = []
+        for cid, fs in forms.items():
+            for form in fs:
+                pairs.append((form, cid))
+                if form[:1].islower():  # "the Hatter" also opens a sentence as "The Hatter"
+                    pairs.append((form[:1].upper() + form[1:], cid))
+        pairs.sort(key=lambda p: -len(p[0]))  # longest first: "Mr. Holmes" before "Holmes"
+        self.cast = cast
+        self.alternatives = "|".join(rf"(?<![\w’']){re.escape(form)}(?![\w’'])" for form, _ in pairs)
+        self.owner = {form: cid for form, cid in pairs}
+        self.pattern = re.compile(self.alternatives) if pairs else None
 
-    def find(self, text: str) -> list[tuple[int, str]]:
-        """(position, character id) of each name in text, in order."""
-        taken: list[tuple[int, int]] = []
-        found = []
-        for pattern, cid in self.patterns:
-            for m in pattern.finditer(text):
-                if any(s < m.end() and m.start() < e for s, e in taken):
-                    continue
-                taken.append((m.start(), m.end()))
-                found.append((m.start(), cid))
-        return sorted(found)
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, character id) of each name in text, in order, longest match first."""
+        if self.pattern is None:
+            return []
+        return [(m.start(), m.end(), self.owner[m.group(0)]) for m in self.pattern.finditer(text)]
 
-    def subject_pattern(self) -> str:
-        names = "|".join(p.pattern for p, _ in self.patterns)
-        return rf"(?P<who>{names + '|' if names else ''}\b[Hh]e\b|\b[Ss]he\b|\bI\b|\b[Ww]e\b)"
+    def subject(self) -> str:
+        """A regex group 'who' matching a name or a personal pronoun."""
+        names = f"{self.alternatives}|" if self.alternatives else ""
+        return rf"(?P<who>{names}\b(?:[Hh]e|[Ss]he|I|[Ww]e)\b)"
 
 
 @dataclass
-class _State:
+class Conversation:
     """What the builder remembers while reading forward."""
 
-    last_male: str | None = None
-    last_female: str | None = None
-    last_speaker: str | None = None
-    other_speaker: str | None = None
-    narration_since_quote: int = 0
+    mentions: list[str] = field(default_factory=list)
+    """Characters named in the narration, most recent last."""
+    speakers: list[str] = field(default_factory=list)
+    """Speakers of the current conversation, one entry per paragraph, most recent last."""
+    narration_gap: int = 0
     open_speaker: str | None = None
+    last_paragraph: Paragraph | None = None
+
+    def mention(self, cids: Iterable[str]) -> None:
+        for cid in cids:
+            if cid in self.mentions:
+                self.mentions.remove(cid)
+            self.mentions.append(cid)
+
+    def reset(self) -> None:
+        self.speakers.clear()
+        self.open_speaker = None
+
+
+class Attributor:
+    """Applies the sieve to a chapter, paragraph by paragraph."""
+
+    def __init__(self, cast: CastSpec) -> None:
+        self.cast = cast
+        self.names = Names(cast)
+        self.narrator = cast.narrator.character if cast.narrator.person == "first" else None
+        subject = self.names.subject()
+        verbs = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
+        self.after_subject = re.compile(rf"^{subject}{ADVERB}\s+(?P<verb>[a-z]+(?:\s+(?:in|on|out|up))?)\b")
+        self.after_verb = re.compile(rf"^(?P<verb>{verbs}){ADVERB}\s+{subject}")
+        self.before = re.compile(rf"{subject}\b[^.!?:;]*?\b(?:{verbs})\b[^.!?]*[:,—-]\s*$")
+        self.sentence_subject = re.compile(rf"(?:^|[.!?;]\s+|—\s*){subject}{ADVERB}\s+[a-z]")
+        self.state = Conversation()
+
+    # -- resolving who a subject is -------------------------------------------------
+
+    def resolve(self, who: str, expected: str | None = None) -> tuple[str, str] | None:
+        """(character id, cue kind) for a name or pronoun; None when it names nobody in the cast."""
+        lower = who.lower()
+        if lower in FIRST_PERSON:
+            return (self.narrator, "first-person") if self.narrator else None
+        if lower in PRONOUN_GENDER:
+            gender = PRONOUN_GENDER[lower]
+            if expected and self.gender(expected) == gender and expected != self.narrator:
+                return expected, "pronoun"
+            for cid in reversed(self.state.mentions + self.state.speakers[-2:]):
+                if cid != self.narrator and self.gender(cid) == gender:
+                    return cid, "pronoun"
+            return None
+        hits = self.names.find(who)
+        return (hits[0][2], "name") if hits and hits[0][0] == 0 else None
+
+    def gender(self, cid: str) -> str:
+        character = self.cast.characters.get(cid)
+        return character.gender if character else "unknown"
+
+    # -- cues -------------------------------------------------------------------------
+
+    def tag_after(self, quote: Segment, after: Segment, expected: str | None) -> Attribution | None:
+        """A tag or beat opening the narration right after a quotation."""
+        text = after.text
+        for pattern in (self.after_verb, self.after_subject):
+            m = pattern.match(text)
+            if not m:
+                continue
+            hit = self.resolve(m["who"], expected)
+            if not hit:
+                continue
+            verb = m["verb"].split()[0]
+            speech = verb in SPEECH_VERBS or not quote.text.rstrip().endswith(".")
+            if pattern is self.after_verb or speech:
+                return found(
+                    hit[0], {"name": "tag", "pronoun": "pronoun tag", "first-person": "first-person tag"}[hit[1]]
+                )
+            return found(hit[0], "beat")
+        return None
+
+    def tag_before(self, before: Segment, expected: str | None) -> Attribution | None:
+        """A tag ending the narration just before a quotation: "Holmes turned to me and said:"."""
+        clause = re.split(r"(?<=[.!?])\s+", before.text)[-1]
+        m = self.before.search(clause)
+        if m:
+            hit = self.resolve(m["who"], expected)
+            if hit:
+                return found(hit[0], "first-person tag" if hit[1] == "first-person" else "preceding tag")
+        return None
+
+    def beat(self, segments: Iterable[Segment], expected: str | None) -> Attribution | None:
+        """A character doing something in the paragraph's narration is usually the one who speaks."""
+        for segment in segments:
+            m = self.sentence_subject.search(segment.text)
+            if m:
+                hit = self.resolve(m["who"], expected)
+                if hit:
+                    return found(hit[0], "beat")
+        return None
+
+    def addressed(self, quotes: Iterable[Segment]) -> set[str]:
+        """Characters named as the person spoken to: "you are mistaken, Pestaña"."""
+        result = set()
+        for quote in quotes:
+            for start, end, cid in self.names.find(quote.text):
+                before = quote.text[:start].rstrip()
+                after = quote.text[end:].lstrip()
+                set_off = not before or before.endswith((",", "!", "?", "—", ";", "."))
+                closed = not after or after[0] in ",.!?;—…"
+                if set_off and closed:
+                    result.add(cid)
+        return result
+
+    # -- the conversation -------------------------------------------------------------
+
+    def expected_speaker(self, paragraph: Paragraph, addressed: set[str]) -> Attribution | None:
+        """Who the conversation says speaks an untagged paragraph."""
+        speakers = self.state.speakers
+        if self.state.narration_gap >= CONVERSATION_GAP:
+            speakers = []
+        last = speakers[-1] if speakers else None
+        others = [c for c in reversed(speakers[:-1]) if c != last and c not in addressed]
+        mentioned = [c for c in reversed(self.state.mentions) if c != last and c not in addressed]
+        present = [*others, *([self.narrator] if self.narrator and self.narrator != last else []), *mentioned]
+        present = [c for c in dict.fromkeys(present) if c not in addressed]
+        if last is None:
+            return found(present[0], "mention") if present else None
+        if self.stays_with_speaker(paragraph) and last not in addressed:
+            return found(last, "continuation")
+        if present:
+            if last in addressed:
+                return found(present[0], "vocative")
+            return found(present[0], "answer" if self.answers_previous(paragraph) else "alternation")
+        return found(last, "continuation") if last not in addressed else None
+
+    def answers_previous(self, paragraph: Paragraph) -> bool:
+        previous = self.state.last_paragraph
+        first = paragraph.quotes[0].text.lstrip("—-–… ")
+        return bool(ANSWERS.match(first)) or bool(
+            previous and previous.quotes and previous.quotes[-1].text.rstrip().endswith("?")
+        )
+
+    def stays_with_speaker(self, paragraph: Paragraph) -> bool:
+        """Does this untagged paragraph go on with the last speaker's speech?"""
+        previous = self.state.last_paragraph
+        if previous is None or not previous.quotes or self.state.narration_gap:
+            return False
+        last_quote = previous.quotes[-1].text.rstrip()
+        first = paragraph.quotes[0].text.lstrip("—-–… ")
+        if last_quote.endswith("?") or ANSWERS.match(first):
+            return False
+        if CONNECTIVES.match(first):
+            return True
+        # In the middle of a long argument, the next long paragraph goes on with it.
+        words = lambda p: sum(len(q.text.split()) for q in p.quotes)  # noqa: E731
+        return words(previous) >= LONG_SPEECH_WORDS and words(paragraph) >= LONG_SPEECH_WORDS
+
+    # -- one paragraph ------------------------------------------------------------------
+
+    def paragraph(self, paragraph: Paragraph) -> list[Attribution]:
+        state = self.state
+        if paragraph.scene_break:
+            state.reset()
+        quotes = paragraph.quotes
+        if not quotes:
+            state.mention(c for _, _, c in self.names.find(paragraph.text) if c != self.narrator)
+            state.narration_gap += 1
+            state.last_paragraph = paragraph
+            return []
+        addressed = self.addressed(quotes)
+        expected = self.expected_speaker(paragraph, addressed)
+        hint = expected.speaker if expected else None
+        segments = paragraph.segments
+        per_quote: list[Attribution | None] = []
+        for i, segment in enumerate(segments):
+            if segment.kind != "quote":
+                continue
+            after = segments[i + 1] if i + 1 < len(segments) and segments[i + 1].kind == "narration" else None
+            before = segments[i - 1] if i > 0 and segments[i - 1].kind == "narration" else None
+            attribution = self.tag_after(segment, after, hint) if after else None
+            if attribution is None and before is not None:
+                attribution = self.tag_before(before, hint)
+            per_quote.append(attribution)
+        # A name set off inside the quotation is the listener: a beat or pronoun pointing at
+        # that character points at the wrong one.
+        per_quote = [
+            None if a and a.cue not in ("tag", "first-person tag") and a.speaker in addressed else a for a in per_quote
+        ]
+        tags = [a for a in per_quote if a and a.cue != "beat"]
+        chosen = tags[0] if tags else None
+        if chosen is None and state.last_paragraph is not None and not state.last_paragraph.quotes:
+            last = state.last_paragraph.segments[-1] if state.last_paragraph.segments else None
+            if last is not None and last.text.rstrip().endswith((":", "—", ",")):
+                chosen = self.tag_before(last, hint)
+        if chosen is None:
+            chosen = next((a for a in per_quote if a), None) or self.beat(
+                (s for s in segments if s.kind == "narration"), hint
+            )
+            if chosen is not None and chosen.speaker in addressed:
+                chosen = None
+        if chosen is None and state.open_speaker:
+            chosen = found(state.open_speaker, "open quotation")
+        if chosen is None:
+            chosen = expected or found(UNKNOWN, "none")
+        result = [a if a and a.cue != "beat" else chosen for a in per_quote]
+
+        state.mention(c for s in segments if s.kind == "narration" for _, _, c in self.names.find(s.text))
+        speaker = result[-1].speaker
+        if speaker != UNKNOWN:
+            if state.narration_gap >= CONVERSATION_GAP:
+                state.speakers.clear()
+            state.speakers.append(speaker)
+            if speaker != self.narrator:
+                state.mention([speaker])
+        state.open_speaker = speaker if not quotes[-1].closed and speaker != UNKNOWN else None
+        state.narration_gap = 0
+        state.last_paragraph = paragraph
+        return result
 
 
 def attribute_chapter(chapter: Chapter, cast: CastSpec) -> list[list[Attribution]]:
     """One Attribution per quotation of each paragraph, in order."""
-    names = _Names(cast)
-    subject = names.subject_pattern()
-    verbs = "|".join(sorted(SPEECH_VERBS))
-    after_res = (
-        re.compile(rf"^{subject}{FILLER}\s+(?:{verbs})\b"),  # "Lenin responded", "he asked us"
-        re.compile(rf"^(?:{verbs})\s+{subject}"),  # "said the Cat"
-    )
-    before_re = re.compile(rf"{subject}{FILLER}\s+(?:{verbs})\b[^.!?]*[:,]?\s*$")
-    narrator_character = cast.narrator.character if cast.narrator.person == "first" else None
-    state = _State()
-    result: list[list[Attribution]] = []
-    previous: Paragraph | None = None
-
-    def resolve(who: str) -> tuple[str, str] | None:
-        lower = who.lower()
-        if lower in FIRST_PERSON:
-            return (narrator_character, "first-person tag") if narrator_character else None
-        if lower in PRONOUN_GENDER:
-            ref = state.last_male if PRONOUN_GENDER[lower] == "male" else state.last_female
-            return (ref, "pronoun tag") if ref else None
-        for pos, cid in names.find(who):
-            if pos == 0:
-                return cid, "tag"
-        return None
-
-    def note_mentions(text: str) -> None:
-        for _, cid in names.find(text):
-            if cid == narrator_character:
-                continue
-            gender = cast.characters[cid].gender
-            if gender == "male":
-                state.last_male = cid
-            elif gender == "female":
-                state.last_female = cid
-
-    for paragraph in chapter.paragraphs:
-        quotes = paragraph.quotes
-        if not quotes:
-            note_mentions(paragraph.text)
-            state.narration_since_quote += 1
-            result.append([])
-            previous = paragraph
-            continue
-
-        per_quote: list[Attribution | None] = []
-        segments = paragraph.segments
-        for i, segment in enumerate(segments):
-            if segment.kind != "quote":
-                continue
-            found: Attribution | None = None
-            after = segments[i + 1] if i + 1 < len(segments) else None
-            before = segments[i - 1] if i > 0 else None
-            if after is not None and after.kind == "narration":
-                for tag_re in after_res:
-                    m = tag_re.search(after.text[:80])
-                    hit = resolve(m["who"]) if m else None
-                    if hit:
-                        found = Attribution(hit[0], CONFIDENCE[hit[1]], hit[1])
-                        break
-            if found is None and before is not None and before.kind == "narration":
-                found = _tag_before(before, before_re, resolve)
-            per_quote.append(found)
-            if before is not None:
-                note_mentions(before.text)
-
-        paragraph_speaker = next((a for a in per_quote if a), None)
-        if paragraph_speaker is None and previous is not None and not previous.quotes:
-            last = previous.segments[-1] if previous.segments else None
-            if last is not None and last.text.rstrip().endswith(":"):
-                paragraph_speaker = _tag_before(last, before_re, resolve)
-        if paragraph_speaker is None and state.open_speaker:
-            paragraph_speaker = Attribution(state.open_speaker, CONFIDENCE["open quotation"], "open quotation")
-        if paragraph_speaker is None:
-            paragraph_speaker = _vocative(quotes, names, state, narrator_character)
-        if paragraph_speaker is None and state.narration_since_quote < CONVERSATION_GAP:
-            other = _other_participant(state, narrator_character)
-            if other:
-                paragraph_speaker = Attribution(other, CONFIDENCE["alternation"], "alternation")
-        if paragraph_speaker is None:
-            paragraph_speaker = Attribution(UNKNOWN, CONFIDENCE["none"], "none")
-
-        attributions = [a or paragraph_speaker for a in per_quote]
-        result.append(attributions)
-        for segment in segments:
-            if segment.kind == "narration":
-                note_mentions(segment.text)
-        speaker = attributions[-1].speaker
-        if speaker != UNKNOWN:
-            if speaker != state.last_speaker:
-                state.other_speaker = state.last_speaker
-            state.last_speaker = speaker
-            gender = cast.characters[speaker].gender if speaker in cast.characters else "unknown"
-            if speaker != narrator_character and gender == "male":
-                state.last_male = speaker
-            elif speaker != narrator_character and gender == "female":
-                state.last_female = speaker
-        state.open_speaker = speaker if not quotes[-1].closed and speaker != UNKNOWN else None
-        state.narration_since_quote = 0
-        previous = paragraph
-    return result
-
-
-def _tag_before(segment: Segment, before_re: re.Pattern[str], resolve) -> Attribution | None:
-    # Only the narration's last clause speaks for the quotation that follows it.
-    clause = re.split(r"[.!?;]\s+", segment.text)[-1]
-    m = before_re.search(clause)
-    if not m:
-        return None
-    hit = resolve(m["who"])
-    if not hit:
-        return None
-    cue = "preceding tag" if hit[1] != "first-person tag" else hit[1]
-    return Attribution(hit[0], CONFIDENCE[cue], cue)
-
-
-def _vocative(quotes: tuple[Segment, ...], names: _Names, state: _State, narrator: str | None) -> Attribution | None:
-    # "you are mistaken, Pestaña": the name set off by commas or ending the sentence is the
-    # person addressed, so in a two-person exchange the speaker is the other one.
-    for quote in quotes:
-        for pos, cid in names.find(quote.text):
-            before = quote.text[:pos].rstrip()
-            if pos == 0 or before.endswith((",", "!", "?", "—")):
-                other = _other_than(cid, state, narrator)
-                if other:
-                    return Attribution(other, CONFIDENCE["vocative"], "vocative")
-    return None
-
-
-def _other_than(addressed: str, state: _State, narrator: str | None) -> str | None:
-    candidates = [narrator, state.last_speaker, state.other_speaker, state.last_male, state.last_female]
-    for c in candidates:
-        if c and c != addressed:
-            return c
-    return None
-
-
-def _other_participant(state: _State, narrator: str | None) -> str | None:
-    last = state.last_speaker
-    if last is None:
-        return None
-    if narrator and last != narrator:
-        return narrator
-    if narrator and last == narrator:
-        return state.other_speaker or state.last_male or state.last_female
-    return state.other_speaker
+    attributor = Attributor(cast)
+    return [attributor.paragraph(p) for p in chapter.paragraphs]
 
 
 def build_script(chapter: Chapter, cast: CastSpec, source: str | None = None) -> CastScript:

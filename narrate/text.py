@@ -135,6 +135,7 @@ def parse_chapter(text: str) -> Chapter:
     source_sha256 = hash_text(text)
     blocks = [b for b in split_blocks(clean_text(text)) if not is_boilerplate(b)]
     number, title, blocks = take_heading(blocks)
+    style = quote_style("\n".join(blocks))
     paragraphs: list[Paragraph] = []
     after_break = False
     for block in blocks:
@@ -145,7 +146,7 @@ def parse_chapter(text: str) -> Chapter:
             Paragraph(
                 number=len(paragraphs) + 1,
                 text=block,
-                segments=tuple(split_quotations(block)),
+                segments=tuple(split_quotations(block, style)),
                 scene_break=after_break,
             )
         )
@@ -231,14 +232,20 @@ def parse_number(word: str) -> int | None:
 
 
 def quote_style(text: str) -> Literal["double", "single"]:
-    """Which marks open a top-level quotation in this text.
+    """Which marks open a top-level quotation in this text: decided once for a whole chapter.
 
     Most books quote with double marks and nest single ones; British books often do the
-    reverse. A text with no double marks at all but with opening single marks uses single.
+    reverse. Curly marks say which by how often each opens; with straight marks only, single
+    quotes are the main ones only when there is no double mark at all (an apostrophe at the
+    start of a word, as in 'em or '83, is not a quotation).
     """
-    if any(c in text for c in OPEN_DOUBLE + CLOSE_DOUBLE + '"'):
+    doubles = sum(text.count(c) for c in OPEN_DOUBLE)
+    singles = len(re.findall(r"(?:^|(?<=[\s(\[—–-]))‘", text))
+    if singles or doubles:
+        return "single" if singles > doubles else "double"
+    if '"' in text:
         return "double"
-    if OPEN_SINGLE in text or re.search(r"(^|\s)'\w", text):
+    if re.search(r"(^|\s)'\w", text):
         return "single"
     return "double"
 
@@ -295,8 +302,12 @@ def is_closing_mark(ch: str, prev: str, nxt: str, style: str) -> bool:
         return ch in CLOSE_DOUBLE or ch == '"'
     if ch not in (CLOSE_SINGLE, "'"):
         return False
-    # An apostrophe sits between letters (don't, o'clock); a closing mark does not.
-    return not (prev.isalpha() and nxt.isalpha())
+    # An apostrophe sits between letters (don't, o'clock), or after a word and before the
+    # next (the Dawsons' dog, goin' home); a closing mark follows punctuation (,' .' ?') or
+    # ends the run of text.
+    if prev.isalpha() and nxt.isalpha():
+        return False
+    return not (prev.isalnum() and nxt.isspace())
 
 
 def speakable_text(text: str) -> str:
