@@ -62,6 +62,26 @@ ANSWERS: Final = re.compile(
     r"i do|so you|so,? you|you|that is|that's)\b",
     re.IGNORECASE,
 )
+# "My dear, ...", "Sir, ...": a paragraph that opens by addressing someone answers them.
+ADDRESS: Final = re.compile(
+    r"^(?:my (?:dear|dearest|love|friend|good \w+)|sir|madam|ma’am|ma'am|miss|mister|dear|comrade|"
+    r"gentlemen|ladies|father|mother|uncle|aunt|doctor|captain|colonel)\b[^.!?]{0,20}?[,!]",
+    re.IGNORECASE,
+)
+MAX_PARTICIPANTS: Final = 5
+NARRATOR_BONUS: Final = 1.0
+UNKNOWN_PENALTY: Final = 2.0
+SWITCH_PRIOR: Final = 1.0
+THIRD_SPEAKER_PENALTY: Final = 1.5
+# How strongly a paragraph's own cue pins its speaker in the conversation decoding.
+ANCHOR_WEIGHT: Final = {
+    "tag": 12.0,
+    "first-person tag": 12.0,
+    "preceding tag": 8.0,
+    "pronoun tag": 5.0,
+    "open quotation": 6.0,
+    "beat": 3.0,
+}
 # How many paragraphs of narration end a conversation.
 CONVERSATION_GAP: Final = 3
 LONG_SPEECH_WORDS: Final = 40
@@ -164,10 +184,51 @@ class Conversation:
         self.open_speaker = None
 
 
+@dataclass(frozen=True)
+class TurnEvidence:
+    """What a paragraph's opening and the paragraph before it say about a change of speaker."""
+
+    after_question: bool
+    """The previous paragraph's last quotation asked something."""
+    answer: bool
+    """The paragraph opens like an answer ("No.", "Very much,")."""
+    addresses: bool
+    """It opens by addressing someone ("My dear, ...", "Sir, ...")."""
+    connective: bool
+    """It opens with a connective that carries a speech on ("However,", "As for")."""
+    long_run: bool
+    """It and the previous paragraph are both long speeches, with no question between."""
+    after_narration: bool
+    """Narration came between it and the previous quotation."""
+
+    def switch_score(self) -> float:
+        return SWITCH_PRIOR + 2.0 * self.after_question + 1.5 * self.answer + 1.5 * self.addresses
+
+    def stay_score(self) -> float:
+        return 2.5 * self.connective + 1.5 * self.long_run - 0.5 * self.after_narration
+
+
+@dataclass(frozen=True)
+class Record:
+    """A quotation paragraph as the forward pass saw it."""
+
+    index: int
+    """Position in the chapter's paragraphs."""
+    anchor: Attribution | None
+    """Its own cue (tag, beat, open quotation), if it had one."""
+    addressed: frozenset[str]
+    turn: TurnEvidence
+    new_conversation: bool
+    present: tuple[str, ...]
+    """Characters named lately in the narration, most recent first."""
+
+
 class Attributor:
     """Applies the sieve to a chapter, paragraph by paragraph."""
 
     def __init__(self, cast: CastSpec) -> None:
+        self.records: list[Record] = []
+        self.results: list[list[Attribution]] = []
         self.cast = cast
         self.names = Names(cast)
         self.narrator = cast.narrator.character if cast.narrator.person == "first" else None
@@ -176,6 +237,7 @@ class Attributor:
         self.after_subject = re.compile(rf"^{subject}{ADVERB}\s+(?P<verb>[a-z]+(?:\s+(?:in|on|out|up))?)\b")
         self.after_verb = re.compile(rf"^(?P<verb>{verbs}){ADVERB}\s+{subject}")
         self.before = re.compile(rf"{subject}\b[^.!?:;]*?\b(?:{verbs})\b[^.!?]*[:,—-]\s*$")
+        self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?:{verbs})\b[^.!?]*[:,—-]\s*$")
         self.sentence_subject = re.compile(rf"(?:^|[.!?;]\s+|—\s*){subject}{ADVERB}\s+[a-z]")
         self.state = Conversation()
 
@@ -225,7 +287,9 @@ class Attributor:
     def tag_before(self, before: Segment, expected: str | None) -> Attribution | None:
         """A tag ending the narration just before a quotation: "Holmes turned to me and said:"."""
         clause = re.split(r"(?<=[.!?])\s+", before.text)[-1]
-        m = self.before.search(clause)
+        # The subject right before the verb ("... and then he said:") before any earlier one
+        # ("I gave him the details he asked for and then he said:").
+        m = self.before_adjacent.search(clause) or self.before.search(clause)
         if m:
             hit = self.resolve(m["who"], expected)
             if hit:
@@ -299,6 +363,123 @@ class Attributor:
         words = lambda p: sum(len(q.text.split()) for q in p.quotes)  # noqa: E731
         return words(previous) >= LONG_SPEECH_WORDS and words(paragraph) >= LONG_SPEECH_WORDS
 
+    def turn_evidence(self, paragraph: Paragraph) -> TurnEvidence:
+        previous = self.state.last_paragraph
+        first = paragraph.quotes[0].text.lstrip("—-–… ")
+        prior = previous.quotes[-1].text.rstrip() if previous is not None and previous.quotes else ""
+        words = lambda p: sum(len(q.text.split()) for q in p.quotes)  # noqa: E731
+        after_question = prior.endswith("?")
+        return TurnEvidence(
+            after_question=after_question,
+            answer=bool(ANSWERS.match(first)),
+            addresses=bool(ADDRESS.match(first)) or any(start < 3 for start, _, _ in self.names.find(first[:40])),
+            connective=bool(CONNECTIVES.match(first)),
+            long_run=bool(
+                prior
+                and not after_question
+                and words(previous) >= LONG_SPEECH_WORDS
+                and words(paragraph) >= LONG_SPEECH_WORDS
+            ),
+            after_narration=self.state.narration_gap > 0,
+        )
+
+    def decode_conversation(self, records: list[Record]) -> None:
+        """Choose every paragraph's speaker in one conversation at once (Viterbi).
+
+        States are (speaker, previous speaker). A paragraph's own cue pins its speaker; a
+        character it addresses cannot be its speaker; between paragraphs, the evidence for a
+        change of speaker (a question before, an answer) or for the same speech going on (a
+        connective, a long argument) scores staying, going back to the previous speaker, or
+        turning to a third. Paragraphs with their own cue keep it; the others get the path's
+        choice.
+        """
+        if not records:
+            return
+        people = [r.anchor.speaker for r in records if r.anchor and r.anchor.speaker != UNKNOWN]
+        for r in records:
+            people.extend(r.present)
+        if self.narrator:
+            people.append(self.narrator)
+        people.extend(reversed(self.state.mentions[-3:]))
+        # "unknown" stands for someone the text has not named: better than a wrong name.
+        participants = [*list(dict.fromkeys(people))[:MAX_PARTICIPANTS], UNKNOWN]
+        states: list[tuple[str, str | None]] = [(a, b) for a in participants for b in [None, *participants] if a != b]
+
+        def emission(record: Record, speaker: str) -> float:
+            score = -UNKNOWN_PENALTY if speaker == UNKNOWN else 0.0
+            anchor = record.anchor
+            if anchor and anchor.cue == "pronoun tag":
+                # "she said": any woman of the conversation fits; the nearest mention a little more.
+                fits = self.gender(speaker) == self.gender(anchor.speaker) and speaker != self.narrator
+                score += (0.5 if speaker == anchor.speaker else 0.0) if fits else -ANCHOR_WEIGHT[anchor.cue]
+            elif anchor and anchor.speaker != UNKNOWN:
+                score += 0.0 if speaker == anchor.speaker else -ANCHOR_WEIGHT[anchor.cue]
+
+            if speaker in record.addressed:
+                score -= 6.0
+            return score
+
+        first = records[0]
+        scores = {
+            st: emission(first, st[0])
+            + (0.3 if first.present and st[0] == first.present[0] else 0.0)
+            - (0.0 if st[1] is None else 0.5)
+            for st in states
+        }
+        back: list[dict[tuple[str, str | None], tuple[str, str | None]]] = []
+        for record in records[1:]:
+            switch, stay = record.turn.switch_score(), record.turn.stay_score()
+            new_scores: dict[tuple[str, str | None], float] = {}
+            pointers: dict[tuple[str, str | None], tuple[str, str | None]] = {}
+            for (cur, prev), score in scores.items():
+                for speaker in participants:
+                    if speaker == cur:
+                        target, step = (cur, prev), stay
+                    elif speaker == prev:
+                        target, step = (speaker, cur), switch
+                    else:
+                        target, step = (speaker, cur), switch - (THIRD_SPEAKER_PENALTY if prev else 0.3)
+                    if speaker == self.narrator and speaker != cur:
+                        # A first-person narrator takes part in nearly every conversation they
+                        # tell: the likeliest one to answer, after whoever spoke before.
+                        step += NARRATOR_BONUS
+                    total = score + step + emission(record, speaker)
+                    if total > new_scores.get(target, -1e18):
+                        new_scores[target] = total
+                        pointers[target] = (cur, prev)
+            scores = new_scores
+            back.append(pointers)
+        state = max(scores, key=scores.__getitem__)
+        path = [state]
+        for pointers in reversed(back):
+            state = pointers[state]
+            path.append(state)
+        path.reverse()
+        for i, (record, (speaker, _)) in enumerate(zip(records, path, strict=True)):
+            if record.anchor and record.anchor.cue == "pronoun tag":
+                self.results[record.index] = [
+                    found(speaker, "pronoun tag") if a.cue == "pronoun tag" else a for a in self.results[record.index]
+                ]
+                continue
+            if record.anchor and record.anchor.speaker != UNKNOWN:
+                continue
+            if speaker == UNKNOWN:
+                cue = "none"
+            elif i == 0:
+                cue = "mention"
+            elif speaker == path[i - 1][0]:
+                cue = "continuation"
+            elif path[i - 1][0] in record.addressed:
+                cue = "vocative"
+            elif record.turn.after_question or record.turn.answer:
+                cue = "answer"
+            else:
+                cue = "alternation"
+            self.results[record.index] = [
+                a if a.cue in ("tag", "first-person tag", "preceding tag") else found(speaker, cue)
+                for a in self.results[record.index]
+            ]
+
     # -- one paragraph ------------------------------------------------------------------
 
     def paragraph(self, paragraph: Paragraph) -> list[Attribution]:
@@ -344,6 +525,16 @@ class Attributor:
                 chosen = None
         if chosen is None and state.open_speaker:
             chosen = found(state.open_speaker, "open quotation")
+        self.records.append(
+            Record(
+                index=len(self.results),
+                anchor=chosen,
+                addressed=frozenset(addressed),
+                turn=self.turn_evidence(paragraph),
+                new_conversation=paragraph.scene_break or state.narration_gap >= CONVERSATION_GAP,
+                present=tuple(reversed(state.mentions[-3:])),
+            )
+        )
         if chosen is None:
             chosen = expected or found(UNKNOWN, "none")
         result = [a if a and a.cue != "beat" else chosen for a in per_quote]
@@ -363,9 +554,22 @@ class Attributor:
 
 
 def attribute_chapter(chapter: Chapter, cast: CastSpec) -> list[list[Attribution]]:
-    """One Attribution per quotation of each paragraph, in order."""
+    """One Attribution per quotation of each paragraph, in order.
+
+    A forward pass finds each paragraph's own cues; a second pass decodes each conversation
+    as a whole (decode_conversation), so that a tag further on fixes the turns before it.
+    """
     attributor = Attributor(cast)
-    return [attributor.paragraph(p) for p in chapter.paragraphs]
+    for p in chapter.paragraphs:
+        attributor.results.append(attributor.paragraph(p))
+    conversation: list[Record] = []
+    for record in [*attributor.records, None]:
+        if record is None or (record.new_conversation and conversation):
+            attributor.decode_conversation(conversation)
+            conversation = []
+        if record is not None:
+            conversation.append(record)
+    return attributor.results
 
 
 def build_script(chapter: Chapter, cast: CastSpec, source: str | None = None) -> CastScript:

@@ -87,6 +87,32 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
         ),
         # nothing to go on
         ("“Who is there?”", THIRD_PERSON_CAST, [("unknown", "none")]),
+        # an action beat: the character doing something in the paragraph speaks
+        ("Lenin came in.\n\n“We must talk.” Lenin took off his coat.", FIRST_PERSON_CAST, [("lenin", "beat")]),
+        # the subject right before the speech verb, not the first one of the sentence
+        (
+            "We met Lenin.\n\nI gave him the details he asked for, and then he said:\n\n“So you will not stay.”",
+            FIRST_PERSON_CAST,
+            [("lenin", "preceding tag")],
+        ),
+        # a connective carries the same speech on
+        (
+            "“Stay,” Lenin said.\n\n“We cannot, and we will not, whatever you may say to us.”\n\n“However, we will write.”",
+            FIRST_PERSON_CAST,
+            [("lenin", "tag"), ("pestana", "alternation"), ("pestana", "continuation")],
+        ),
+        # an answer to a question comes from someone else, even someone the text never names
+        (
+            "“Are you coming?” asked Alice.\n\n“No.”\n\n“Why not?”",
+            THIRD_PERSON_CAST,
+            [("alice", "tag"), ("unknown", "none"), ("alice", "answer")],
+        ),
+        # a tag further on fixes the untagged turns before it (the conversation is decoded whole)
+        (
+            "“Come in.”\n\n“Thank you.”\n\n“Sit down,” said the Queen.",
+            THIRD_PERSON_CAST,
+            [("queen", "mention"), ("unknown", "none"), ("queen", "tag")],
+        ),
     ],
 )
 def test_cues(text: str, cast: CastSpec, expected: list[tuple[str, str]]) -> None:
