@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +15,7 @@ from .attribute import build_script
 from .book import load_book
 from .cache import Cache
 from .check import ACX_MAX_MINUTES
-from .errors import ExportError, ScriptError
+from .errors import ExportError, NarrateError, ScriptError
 from .export import chapter_tags, write_mp3, write_subtitles, write_timings
 from .project import Project
 from .render import Progress, render_chapter
@@ -84,6 +87,37 @@ def build_chapter(
     Every file is checked before any synthesis, so a mistake costs seconds, not a build.
     """
     project.require_chapter(chapter)
+    ensure_writable(project.output_dir)
+    with chapter_lock(project, chapter):
+        return _build_locked(project, chapter, voices_path, profile, jobs, use_cache, progress)
+
+
+@contextmanager
+def chapter_lock(project: Project, chapter: int) -> Iterator[None]:
+    """One build of a chapter at a time; then the temporary files a killed build left are stale."""
+    path = project.output_dir / f".chapter-{chapter}.lock"
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise NarrateError(
+                f"another build of chapter {chapter} is running ({project.relative(path)} is locked); "
+                "wait for it to finish"
+            ) from None
+        for stale in project.output_dir.glob(f".chapter-{chapter}.*.part"):
+            stale.unlink(missing_ok=True)
+        yield
+
+
+def _build_locked(
+    project: Project,
+    chapter: int,
+    voices_path: Path | None,
+    profile: str | None,
+    jobs: int | None,
+    use_cache: bool,
+    progress: Progress | None,
+) -> BuildResult:
     voices_path = voices_path or project.voices_path
     script_path = project.script_path(chapter)
     created = False
@@ -97,7 +131,6 @@ def build_chapter(
     book = load_book(project.book_path)
     settings = load_settings(project.settings_path)
     mastering = settings.profile(profile)
-    ensure_writable(project.output_dir)
 
     cache = Cache(project.cache_dir if use_cache else None)
     rendered = render_chapter(

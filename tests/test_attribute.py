@@ -97,7 +97,8 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
         ),
         # a connective carries the same speech on
         (
-            "“Stay,” Lenin said.\n\n“We cannot, and we will not, whatever you may say to us.”\n\n“However, we will write.”",
+            "“Stay,” Lenin said.\n\n“We cannot, and we will not, whatever you may say to us.”"
+            "\n\n“However, we will write.”",
             FIRST_PERSON_CAST,
             [("lenin", "tag"), ("pestana", "alternation"), ("pestana", "continuation")],
         ),
