@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
-from .script import CastScript, Turn
+from .script import CHECK_BELOW, CastScript, Turn
 from .text import Chapter, Paragraph, Segment
 from .voices import NARRATOR, UNKNOWN, CastSpec
 
@@ -85,7 +85,6 @@ ANCHOR_WEIGHT: Final = {
 # How many paragraphs of narration end a conversation.
 CONVERSATION_GAP: Final = 3
 LONG_SPEECH_WORDS: Final = 40
-CHECK_BELOW: Final = 0.7
 
 CONFIDENCE: Final = {
     "tag": 0.95,

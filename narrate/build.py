@@ -15,11 +15,11 @@ from .attribute import build_script
 from .book import load_book
 from .cache import Cache
 from .check import ACX_MAX_MINUTES
-from .errors import ExportError, NarrateError, ScriptError
+from .errors import ExportError, NarrateError
 from .export import chapter_tags, write_mp3, write_subtitles, write_timings
 from .project import Project
 from .render import Progress, render_chapter
-from .script import CastScript, check_speakers, load_script, save_script
+from .script import CastScript, check_speakers, keep_corrections, load_script, save_script
 from .settings import load_settings
 from .text import load_chapter
 from .voices import load_cast
@@ -57,18 +57,42 @@ def make_script(
     return script
 
 
+@dataclass(frozen=True)
+class ScriptResult:
+    """What `narrate script` wrote."""
+
+    path: Path
+    script: CastScript
+    kept: int
+    """Turns whose speaker came from the existing script, unchanged text and all."""
+
+
 def write_chapter_script(
-    project: Project, chapter: int, *, force: bool = False, voices_path: Path | None = None, encoding: str = "utf-8"
-) -> tuple[Path, CastScript]:
-    """Write scripts/chapter-N.yaml; refuse to replace an existing one unless force."""
+    project: Project,
+    chapter: int,
+    *,
+    force: bool = False,
+    voices_path: Path | None = None,
+    encoding: str = "utf-8",
+) -> ScriptResult:
+    """Write scripts/chapter-N.yaml. Over an existing script, the person's speakers are kept for
+    every turn whose text did not change (force: start afresh)."""
     path = project.script_path(chapter)
-    if path.exists() and not force:
-        raise ScriptError(
-            f"{project.relative(path)} already exists and may hold your corrections; use --force to replace it"
-        )
     script = make_script(project, chapter, voices_path=voices_path, encoding=encoding)
+    kept = 0
+    if path.exists() and not force:
+        script, kept = keep_corrections(script, load_script(path))
     save_script(script, path)
-    return path, script
+    return ScriptResult(path, script, kept)
+
+
+def write_text_script(text_path: Path, cast_path: Path, output: Path, *, encoding: str = "utf-8") -> ScriptResult:
+    """The builder's own cast script for any text, with no corrections merged in."""
+    cast = load_cast(cast_path, check_voices=False)
+    chapter = load_chapter(text_path, encoding)
+    script = build_script(chapter, cast.spec, source=str(text_path))
+    save_script(script, output)
+    return ScriptResult(output, script, 0)
 
 
 def build_chapter(
@@ -122,8 +146,7 @@ def _build_locked(
     script_path = project.script_path(chapter)
     created = False
     if not script_path.exists():
-        path, script = write_chapter_script(project, chapter, voices_path=voices_path)
-        log.info("wrote %s", path)
+        log.info("wrote %s", write_chapter_script(project, chapter, voices_path=voices_path).path)
         created = True
     script = load_script(script_path)
     cast = load_cast(voices_path)

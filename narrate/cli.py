@@ -13,12 +13,13 @@ from typing import Any
 import click
 
 from .assemble import assemble_book
-from .build import build_chapter, write_chapter_script
+from .build import build_chapter, write_chapter_script, write_text_script
 from .cache import Cache
 from .check import check_mp3, format_report
 from .engines import get_engine, get_engine_ids
 from .errors import NarrateError
 from .project import Project
+from .script import summarize
 
 chapter_option = click.option(
     "--chapter", "-c", type=click.IntRange(min=0), required=True, help="Chapter number, as in texts/chapter-N.txt."
@@ -113,23 +114,54 @@ def build(
 
 
 @cli.command()
-@chapter_option
+@click.argument("text", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--chapter", "-c", type=click.IntRange(min=0), help="The project's chapter N: texts/chapter-N.txt.")
+@click.option(
+    "--cast",
+    "cast_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The cast (voices.yaml schema; voices optional). Default: the project's voices.yaml.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the script (with TEXT); it holds the builder's own attribution.",
+)
 @project_option
-@voices_option
-@click.option("--force", is_flag=True, help="Replace an existing cast script (and any corrections in it).")
-@click.option("--encoding", default="utf-8", show_default=True, help="The chapter text's encoding.")
-def script(chapter: int, project_root: Path, voices_path: Path | None, force: bool, encoding: str) -> None:
-    """Write the cast script scripts/chapter-N.yaml: each turn and who says it."""
+@click.option("--force", is_flag=True, help="Start afresh: drop the speakers a person set in the existing script.")
+@click.option("--encoding", default="utf-8", show_default=True, help="The text's encoding.")
+def script(
+    text: Path | None,
+    chapter: int | None,
+    cast_path: Path | None,
+    output: Path | None,
+    project_root: Path,
+    force: bool,
+    encoding: str,
+) -> None:
+    """Write a cast script: each turn and who says it, with the builder's confidence.
+
+    With --chapter N it writes scripts/chapter-N.yaml; over an existing one it keeps the
+    speaker of every turn whose text did not change (your corrections). With TEXT it reads any
+    text file and writes --output. Quotations it is unsure of are marked 'check: true'.
+    """
+    if (text is None) == (chapter is None):
+        raise click.UsageError("give either a TEXT file or --chapter N")
+    if text is not None and output is None:
+        raise click.UsageError("with a TEXT file, say where the script goes: --output FILE.yaml")
     project = Project(project_root)
     with reported_errors():
-        path, built = write_chapter_script(project, chapter, force=force, voices_path=voices_path, encoding=encoding)
-    quotes = [t for t in built.turns if t.confidence is not None]
-    to_check = sum(t.check for t in quotes)
-    unknown = sum(t.speaker == "unknown" for t in quotes)
-    click.echo(
-        f"Wrote {project.relative(path)}: {len(built.turns)} turns, {len(quotes)} quotations, "
-        f"{to_check} marked 'check: true', {unknown} unknown"
-    )
+        if text is not None:
+            assert output is not None
+            result = write_text_script(text, cast_path or project.voices_path, output, encoding=encoding)
+        else:
+            assert chapter is not None
+            result = write_chapter_script(project, chapter, force=force, voices_path=cast_path, encoding=encoding)
+    kept = f"; kept your speakers for {result.kept} unchanged turns" if result.kept else ""
+    click.echo(f"Wrote {project.relative(result.path)}: {summarize(result.script)}{kept}")
 
 
 @cli.command()

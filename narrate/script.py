@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import ScriptError
 from .voices import Cast
 from .yamlfile import Location, dump_yaml, read_yaml, validate, write_text_atomically
+
+SURE: Final = 0.9
+# Below this confidence a quotation is marked 'check: true' for a person to review.
+CHECK_BELOW: Final = 0.7
 
 SCRIPT_HEADER = """\
 # Cast script: one entry per turn, in reading order. Edit 'speaker' to recast a line
@@ -89,6 +94,38 @@ def dump_script(script: CastScript) -> str:
 def save_script(script: CastScript, path: Path) -> None:
     """Write a cast script atomically."""
     write_text_atomically(path, dump_script(script))
+
+
+def keep_corrections(built: CastScript, edited: CastScript) -> tuple[CastScript, int]:
+    """The new script, with every turn whose text did not change taken from the person's script.
+
+    Turns are matched in order on their text (difflib), so corrections survive edits to the
+    chapter elsewhere. Returns the merged script and how many turns came from the old one.
+    """
+    old_texts = [t.text for t in edited.turns]
+    new_texts = [t.text for t in built.turns]
+    turns = list(built.turns)
+    kept = 0
+    matcher = difflib.SequenceMatcher(a=old_texts, b=new_texts, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            old, new = edited.turns[block.a + k], built.turns[block.b + k]
+            turns[block.b + k] = old.model_copy(update={"paragraph": new.paragraph, "scene_break": new.scene_break})
+            kept += 1
+    return built.model_copy(update={"turns": turns}), kept
+
+
+def summarize(script: CastScript) -> str:
+    """How many quotations the builder is sure of, fairly sure of, unsure of, and could not place."""
+    quotes = [t for t in script.turns if t.confidence is not None]
+    sure = sum(t.confidence >= SURE for t in quotes if t.speaker != "unknown")
+    likely = sum(CHECK_BELOW <= t.confidence < SURE for t in quotes if t.speaker != "unknown")
+    unsure = sum(t.confidence < CHECK_BELOW for t in quotes if t.speaker != "unknown")
+    unknown = sum(t.speaker == "unknown" for t in quotes)
+    return (
+        f"{len(script.turns)} turns, {len(quotes)} quotations: {sure} sure (confidence >= {SURE}), "
+        f"{likely} likely, {unsure} to check, {unknown} unknown"
+    )
 
 
 def check_speakers(script: CastScript, cast: Cast, path: Path) -> None:

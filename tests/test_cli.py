@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from narrate.cli import cli
+from narrate.script import load_script
 
 
 def run(*args: str | Path):
@@ -41,22 +42,52 @@ def test_chapter_must_be_a_number(project: Path) -> None:
     assert "Invalid value for '--chapter' / '-c': 'nineteen' is not a valid integer" in result.output
 
 
-def test_script_refuses_to_overwrite_without_force(project: Path) -> None:
+def test_script_keeps_a_persons_corrections_unless_forced(project: Path) -> None:
     first = run("script", "--chapter", "3", "--project", project)
     assert first.exit_code == 0
-    assert first.output == ("Wrote scripts/chapter-3.yaml: 9 turns, 5 quotations, 1 marked 'check: true', 0 unknown\n")
-    path = project / "scripts" / "chapter-3.yaml"
-    edited = path.read_text(encoding="utf-8").replace("Stay a little longer.", "Stay, please.")
-    path.write_text(edited, encoding="utf-8")
-    second = run("script", "--chapter", "3", "--project", project)
-    assert second.exit_code == 1
-    assert second.output == (
-        "Error: scripts/chapter-3.yaml already exists and may hold your corrections; use --force to replace it\n"
+    assert first.output == (
+        "Wrote scripts/chapter-3.yaml: 9 turns, 5 quotations: 2 sure (confidence >= 0.9), 2 likely, "
+        "1 to check, 0 unknown\n"
     )
-    assert path.read_text(encoding="utf-8") == edited
+    path = project / "scripts" / "chapter-3.yaml"
+    text = path.read_text(encoding="utf-8")
+    # A person recasts "Stay a little longer." and the chapter text changes elsewhere.
+    stay = text.index("text: Stay a little longer.")
+    speaker = text.rindex("speaker:", 0, stay)
+    edited = text[:speaker] + "speaker: pestana\n  " + text[stay:]
+    path.write_text(edited, encoding="utf-8")
+    chapter = project / "texts" / "chapter-3.txt"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("at the Kremlin", "in the Kremlin"))
+    again = run("script", "--chapter", "3", "--project", project)
+    assert again.exit_code == 0
+    assert again.output.endswith("; kept your speakers for 8 unchanged turns\n")
+    rewritten = load_script(path)
+    assert next(t for t in rewritten.turns if t.text == "Stay a little longer.").speaker == "pestana"
+    assert any(t.text == "We went to see Lenin in the Kremlin." for t in rewritten.turns)
     forced = run("script", "--chapter", "3", "--project", project, "--force")
     assert forced.exit_code == 0
-    assert "Stay a little longer." in path.read_text(encoding="utf-8")
+    assert next(t for t in load_script(path).turns if t.text == "Stay a little longer.").speaker == "lenin"
+
+
+def test_script_for_any_text_writes_the_builders_own_attribution(project: Path, tmp_path: Path) -> None:
+    text = tmp_path / "story.txt"
+    text.write_text("“Come here,” said Alice.\n\n“Why?” asked the Rabbit.\n", encoding="utf-8")
+    cast = tmp_path / "cast.yaml"
+    cast.write_text(
+        "narrator: {person: third}\ncharacters:\n  alice: {name: Alice, gender: female}\n"
+        "  rabbit: {name: White Rabbit, aliases: [the Rabbit], gender: male}\n"
+    )
+    out = tmp_path / "story.yaml"
+    result = run("script", text, "--cast", cast, "--output", out)
+    assert result.exit_code == 0, result.output
+    assert [(t.speaker, t.text) for t in load_script(out).turns if t.confidence] == [
+        ("alice", "Come here,"),
+        ("rabbit", "Why?"),
+    ]
+    assert run("script", text, "--cast", cast).output.endswith(
+        "Error: with a TEXT file, say where the script goes: --output FILE.yaml\n"
+    )
+    assert run("script", "--project", project).exit_code == 2
 
 
 def test_build_with_a_broken_voices_file_names_the_line(project: Path) -> None:
