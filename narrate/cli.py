@@ -17,7 +17,7 @@ from .build import build_chapter, write_chapter_script, write_text_script
 from .cache import Cache
 from .check import check_mp3, format_report
 from .engines import get_engine, get_engine_ids
-from .errors import NarrateError
+from .errors import EngineError, NarrateError
 from .project import Project
 from .script import summarize
 
@@ -238,7 +238,13 @@ def voices(engine_id: str | None) -> None:
     """List the voices of every installed engine, with the ids voices.yaml uses."""
     with reported_errors():
         for eid in [engine_id] if engine_id else get_engine_ids():
-            engine = get_engine(eid)
+            try:
+                engine = get_engine(eid)
+            except EngineError as exc:
+                if engine_id:
+                    raise
+                click.echo(f"{eid}: not available ({exc})")
+                continue
             click.echo(f"{eid} ({engine.version}):")
             for v in engine.voices():
                 extra = ", ".join(x for x in (v.language, v.gender) if x)

@@ -1,10 +1,10 @@
 """An optional neural engine: piper-tts (VITS voices on onnxruntime), with voices from pip packages.
 
 piper-tts is GPL-3.0 and pulls in onnxruntime, so it is an extra: pip install 'narrate[piper]'.
-Facts this module relies on (piper-tts 1.8.0, onnxruntime 1.32.0) are in ../shared/REFERENCE.md
-and the piper research report: one audio chunk per espeak sentence, no pitch or sentence-silence
-option, random output unless both noise scales are 0, memory that grows steeply with the length
-of a sentence, and telemetry that only an environment variable set before import turns off.
+What this module works around was measured with piper-tts 1.8.0 and onnxruntime 1.32.0: one
+audio chunk per espeak sentence, no pitch or sentence-silence option, random output unless both
+noise scales are 0, memory that grows steeply with the length of a sentence, and telemetry that
+only an environment variable set before import turns off.
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ DEFAULT_VOICE: Final = "en_US-joe-medium"
 # Bump when this module's processing (text cleaning, splitting, pitch shifting) changes the audio.
 PROCESSING_REVISION: Final = 1
 # Memory and time grow steeply with sentence length (one 349-word sentence: 2.7 GB): piper runs
-# attention over a whole sentence and splits only at espeak's sentence ends. 50 words: ~430 MB.
-MAX_PIECE_WORDS: Final = 50
+# attention over a whole sentence and splits only at espeak's sentence ends. Peak RSS over all
+# of chapter 19 (one thread): 50-word pieces 557 MB, 40 words 501 MB, 30 words 463 MB, same speed.
+MAX_PIECE_WORDS: Final = 40
 MIN_PIPER_VERSION: Final = (1, 8)
 # WSOLA: 30 ms frames at 50 % overlap, each placed within +-10 ms where it best continues the last.
 WSOLA_FRAME_S: Final = 0.030
@@ -78,7 +79,8 @@ class PiperSettings(BaseModel):
     """An installed voice package's voice (en_US-joe-medium), or the absolute path of an .onnx
     model with its .onnx.json beside it."""
     length_scale: float = Field(1.0, ge=0.5, le=2.0)
-    """Pace: the duration of every sound is multiplied by this; above 1 is slower."""
+    """Pace: piper's scale of every sound's duration; above 1 is slower. Not linear in the result:
+    1.12 made chapter 19's turns about 5 % longer, 1.3 about 20 %."""
     noise_scale: float = Field(0.0, ge=0.0, le=1.0)
     """Variation in the voice (piper's own default is 0.667). Only 0, with noise_w_scale 0, gives
     the same bytes every time: builds cache turns and promise identical bytes whatever the
@@ -94,7 +96,7 @@ class PiperSettings(BaseModel):
 
 
 class PiperEngine(Engine):
-    """piper-tts: natural neural voices, about 16 times faster than real time on one core.
+    """piper-tts: natural neural voices, about 17 times faster than real time on one core.
 
     The voice model is loaded once per process, on the first synthesis, with one onnxruntime
     thread: builds run one engine per worker process, so more threads would only compete for
@@ -301,6 +303,9 @@ def load_voice(model: Path, config_path: Path, install_hint: str) -> Any:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
+    # The memory pattern plans allocations for one input shape; every sentence has a new length,
+    # so it only adds memory (chapter 19: peak 719 MB with it, 557 MB without, same speed).
+    options.enable_mem_pattern = False
     try:
         session = onnxruntime.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own exception types for a bad model
@@ -309,28 +314,52 @@ def load_voice(model: Path, config_path: Path, install_hint: str) -> Any:
     return PiperVoice(session=session, config=config)
 
 
-TITLE = re.compile(
-    r"\b(Mr|Mrs|Ms|Messrs|Dr|Prof|St|Rev|Fr|Gen|Col|Capt|Lt|Sgt|Gov|Sen|Hon|Mme|Mlle|Mons)\.(?=\s+[A-Z])"
-)
+# A title's period ends an espeak sentence. espeak reads Mr, Mrs, Dr and St as mister, missus,
+# doctor and saint; it spells out or mangles the others ("Capt" kapt, "Lt" el-tee), so they are
+# written out.
+TITLES: Final = {
+    "Mr": "Mr",
+    "Mrs": "Mrs",
+    "Dr": "Dr",
+    "St": "St",
+    "Ms": "Miz",
+    "Messrs": "Messieurs",
+    "Prof": "Professor",
+    "Rev": "Reverend",
+    "Fr": "Father",
+    "Gen": "General",
+    "Col": "Colonel",
+    "Capt": "Captain",
+    "Lt": "Lieutenant",
+    "Sgt": "Sergeant",
+    "Gov": "Governor",
+    "Sen": "Senator",
+    "Hon": "Honourable",
+    "Mme": "Madame",
+    "Mlle": "Mademoiselle",
+    "Mons": "Monsieur",
+}
+TITLE = re.compile(rf"\b({'|'.join(TITLES)})\.(?=\s+[A-Z])")
 CLOSERS: Final = "\"'”’)]"
+_CLOSER = f"[{re.escape(CLOSERS)}]"
 # An ellipsis before other punctuation, a closing quote or the end adds nothing to speak.
 ELLIPSIS = re.compile(r"\s*(?:…|\.{3,}|\.(?: \.){2,})\s*")
-ELLIPSIS_BEFORE_STOP = re.compile(rf"\s*(?:…|\.{{3,}}|\.(?: \.){{2,}})(?=[{CLOSERS}]*(?:$|\s*[.,;:!?]))")
-SENTENCE_END = re.compile(rf"[.!?]+[{CLOSERS}]*(?=\s|$)")
-CLAUSE_END = re.compile(rf"[,;:][{CLOSERS}]*(?=\s)")
+ELLIPSIS_BEFORE_STOP = re.compile(rf"\s*(?:…|\.{{3,}}|\.(?: \.){{2,}})(?={_CLOSER}*(?:$|\s*[.,;:!?]))")
+SENTENCE_END = re.compile(rf"[.!?]+{_CLOSER}*(?=\s|$)")
+CLAUSE_END = re.compile(rf"[,;:]{_CLOSER}*(?=\s)")
 
 
 def clean_text(text: str) -> str:
     """Text as piper should read it, working around espeak's sentence splitting.
 
     - A period after a title ends an espeak sentence ("Mr. Smith" becomes two sentences with a
-      falling tone between); "Mr Smith" is still read "mister".
+      falling tone between): "Mr Smith" is still read "mister", "Capt. Hook" becomes "Captain Hook".
     - espeak gives an ellipsis no pause (OHF-Voice/piper1-gpl #128); a semicolon has one.
     - "[[ ... ]]" is read as raw phonemes by piper; book text never means that.
     - A line break is not a sentence break (rhasspy/piper #349): a heading or list line gets a period.
     - The text ends with sentence punctuation, so its last sentence falls like one.
     """
-    text = TITLE.sub(r"\1", text)
+    text = TITLE.sub(lambda m: TITLES[m[1]], text)
     text = ELLIPSIS_BEFORE_STOP.sub("", text)
     text = ELLIPSIS.sub("; ", text)
     text = re.sub(r"\[\[+", "[", text)
@@ -394,7 +423,8 @@ def shift_pitch(samples: np.ndarray, rate: int, factor: float) -> np.ndarray:
 
     Stretch in time by factor (WSOLA keeps the pitch), then resample back to the original
     length, which plays the stretched audio factor times faster: pitch up by factor, duration
-    as before. Measured on joe: 1.2 gives +18.7 % F0, 0.8 gives -18.4 %, with clean harmonics.
+    as before. Measured on joe, frame by frame against the unshifted turn: 1.2 gives +19 to +20 %
+    F0, 0.8 gives -18 to -19 %; the research report's spectrograms show clean harmonics.
     """
     x = samples.astype(np.float64) / FULL_SCALE
     stretched = wsola_stretch(x, factor, rate)
