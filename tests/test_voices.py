@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from narrate.engines import get_engine_ids
 from narrate.errors import ConfigError
 from narrate.voices import NARRATOR, load_cast
 
@@ -58,7 +59,7 @@ characters:
         ),
         (
             BASE + "    voice: {engine: nosuch}\n",
-            "{path}, characters.alice.voice, line 8: engine 'nosuch' is not installed (installed: pyttsx3); "
+            "{path}, characters.alice.voice, line 8: engine 'nosuch' is not installed (installed: {engines}); "
             "install the package that provides it, for example: pip install 'narrate[nosuch]'",
         ),
         (
@@ -85,7 +86,7 @@ def test_invalid_voices(tmp_path: Path, text: str, message: str) -> None:
     path = write(tmp_path, text.replace("    gender: female\n    gender: robot", "    gender: robot"))
     with pytest.raises(ConfigError) as info:
         load_cast(path)
-    assert str(info.value) == message.format(path=path)
+    assert str(info.value) == message.format(path=path, engines=", ".join(get_engine_ids()))
 
 
 def test_a_voice_the_engine_lacks_fails_before_synthesis(tmp_path: Path) -> None:
