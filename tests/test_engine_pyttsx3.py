@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import tempfile
 
 import pytest
 
@@ -53,6 +54,18 @@ def test_two_hundred_alternating_turns_are_whole_and_keep_their_settings(engine)
         slow = statistics.median(d for d, _ in results[(text_index, True)])
         fast = statistics.median(d for d, _ in results[(text_index, False)])
         assert slow > 1.4 * fast
+
+
+def test_synthesis_leaves_no_temporary_files(engine, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    tempfile.tempdir = None  # let tempfile read TMPDIR again
+    try:
+        engine.synthesize("Nothing left behind.", Pyttsx3Settings())
+    finally:
+        tempfile.tempdir = None
+    assert list(tmp.iterdir()) == []
 
 
 def test_engine_reports_its_real_sample_rate(engine) -> None:

@@ -114,8 +114,6 @@ class Pyttsx3Engine(Engine):
         self._errors: list[Exception] = []
         self._engine.connect("finished-utterance", self._on_finished)
         self._engine.connect("error", self._on_error)
-        self._tmpdir = tempfile.TemporaryDirectory(prefix="narrate-pyttsx3-")
-        self._wav_path = Path(self._tmpdir.name) / "turn.wav"
         self._sample_rate = self._read_sample_rate()
         # The driver starts "busy" and only queues setProperty calls until a run loop marks it
         # idle; _speak needs them to reach espeak at once. Marking it idle here is what the
@@ -208,15 +206,19 @@ class Pyttsx3Engine(Engine):
             try:
                 os.close(read_end)
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
-                self._start()
-                problem = self._speak(text, settings)
-                payload = b"E" + problem.encode() if problem else b"A" + self._wav_payload()
+                # The driver only writes to files; os._exit skips cleanup, so the folder goes here.
+                with tempfile.TemporaryDirectory(prefix="narrate-pyttsx3-") as folder:
+                    self._wav_path = Path(folder) / "turn.wav"
+                    self._start()
+                    problem = self._speak(text, settings)
+                    payload = b"E" + problem.encode() if problem else b"A" + self._wav_payload()
                 with os.fdopen(write_end, "wb") as out:
                     out.write(payload)
                 status = 0
             finally:
                 os._exit(status)
         os.close(write_end)
+        payload: bytes | None = None
         try:
             payload = read_with_timeout(read_end, UTTERANCE_TIMEOUT_S)
         finally:
@@ -286,10 +288,6 @@ class Pyttsx3Engine(Engine):
         if rate != settings.rate or pitch != settings.pitch:
             return f"espeak kept rate {rate} and pitch {pitch} instead of {settings.rate} and {settings.pitch}"
         return ""
-
-    def close(self) -> None:
-        if self._engine is not None:
-            self._tmpdir.cleanup()
 
 
 def read_with_timeout(fd: int, timeout: float) -> bytes | None:
