@@ -320,47 +320,21 @@ class Attributor:
 
     # -- the conversation -------------------------------------------------------------
 
-    def expected_speaker(self, paragraph: Paragraph, addressed: set[str]) -> Attribution | None:
-        """Who the conversation says speaks an untagged paragraph."""
-        speakers = self.state.speakers
-        if self.state.narration_gap >= CONVERSATION_GAP:
-            speakers = []
+    def expected_speaker(self, evidence: TurnEvidence, addressed: set[str]) -> str | None:
+        """A first guess at who speaks an untagged paragraph, from the conversation so far.
+
+        It only helps resolve "he said" while reading forward: decode_conversation makes the
+        choice that counts, with the whole conversation in view.
+        """
+        speakers = [] if self.state.narration_gap >= CONVERSATION_GAP else self.state.speakers
         last = speakers[-1] if speakers else None
-        others = [c for c in reversed(speakers[:-1]) if c != last and c not in addressed]
-        mentioned = [c for c in reversed(self.state.mentions) if c != last and c not in addressed]
-        present = [*others, *([self.narrator] if self.narrator and self.narrator != last else []), *mentioned]
-        present = [c for c in dict.fromkeys(present) if c not in addressed]
-        if last is None:
-            return found(present[0], "mention") if present else None
-        if self.stays_with_speaker(paragraph) and last not in addressed:
-            return found(last, "continuation")
-        if present:
-            if last in addressed:
-                return found(present[0], "vocative")
-            return found(present[0], "answer" if self.answers_previous(paragraph) else "alternation")
-        return found(last, "continuation") if last not in addressed else None
-
-    def answers_previous(self, paragraph: Paragraph) -> bool:
-        previous = self.state.last_paragraph
-        first = paragraph.quotes[0].text.lstrip("—-–… ")
-        return bool(ANSWERS.match(first)) or bool(
-            previous and previous.quotes and previous.quotes[-1].text.rstrip().endswith("?")
-        )
-
-    def stays_with_speaker(self, paragraph: Paragraph) -> bool:
-        """Does this untagged paragraph go on with the last speaker's speech?"""
-        previous = self.state.last_paragraph
-        if previous is None or not previous.quotes or self.state.narration_gap:
-            return False
-        last_quote = previous.quotes[-1].text.rstrip()
-        first = paragraph.quotes[0].text.lstrip("—-–… ")
-        if last_quote.endswith("?") or ANSWERS.match(first):
-            return False
-        if CONNECTIVES.match(first):
-            return True
-        # In the middle of a long argument, the next long paragraph goes on with it.
-        words = lambda p: sum(len(q.text.split()) for q in p.quotes)  # noqa: E731
-        return words(previous) >= LONG_SPEECH_WORDS and words(paragraph) >= LONG_SPEECH_WORDS
+        if last is not None and last not in addressed and evidence.stay_score() > evidence.switch_score():
+            return last
+        others = [c for c in reversed(speakers[:-1]) if c != last]
+        narrator = [self.narrator] if self.narrator and self.narrator != last else []
+        mentioned = [c for c in reversed(self.state.mentions) if c != last]
+        present = [c for c in dict.fromkeys([*others, *narrator, *mentioned]) if c not in addressed]
+        return present[0] if present else None
 
     def turn_evidence(self, paragraph: Paragraph) -> TurnEvidence:
         previous = self.state.last_paragraph
@@ -492,8 +466,8 @@ class Attributor:
             state.last_paragraph = paragraph
             return []
         addressed = self.addressed(quotes)
-        expected = self.expected_speaker(paragraph, addressed)
-        hint = expected.speaker if expected else None
+        evidence = self.turn_evidence(paragraph)
+        hint = self.expected_speaker(evidence, addressed)
         segments = paragraph.segments
         per_quote: list[Attribution | None] = []
         for i, segment in enumerate(segments):
@@ -529,13 +503,13 @@ class Attributor:
                 index=len(self.results),
                 anchor=chosen,
                 addressed=frozenset(addressed),
-                turn=self.turn_evidence(paragraph),
+                turn=evidence,
                 new_conversation=paragraph.scene_break or state.narration_gap >= CONVERSATION_GAP,
                 present=tuple(reversed(state.mentions[-3:])),
             )
         )
         if chosen is None:
-            chosen = expected or found(UNKNOWN, "none")
+            chosen = found(hint or UNKNOWN, "alternation" if hint else "none")  # decode_conversation decides
         result = [a if a and a.cue != "beat" else chosen for a in per_quote]
 
         state.mention(c for s in segments if s.kind == "narration" for _, _, c in self.names.find(s.text))

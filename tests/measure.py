@@ -1,4 +1,8 @@
-"""Measurements the tests make on real audio: decoding, loudness, pitch."""
+"""Measurements the tests make on real audio: decoding, loudness, pitch.
+
+Written apart from narrate.master and narrate.check on purpose, so that a test does not
+check narrate's figures with narrate's own code.
+"""
 
 from __future__ import annotations
 

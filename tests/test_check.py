@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -43,7 +44,7 @@ def test_voices_are_matched_in_loudness(built: Project) -> None:
     levels = {}
     for speaker in ("narrator", "pestana", "lenin"):
         parts = [decoded.between(t["start"], t["end"]) for t in timings if t["speaker"] == speaker]
-        levels[speaker] = rms_dbfs(__import__("numpy").concatenate(parts))
+        levels[speaker] = rms_dbfs(np.concatenate(parts))
     assert max(levels.values()) - min(levels.values()) <= 1.5, levels
 
 
