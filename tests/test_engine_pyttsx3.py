@@ -56,7 +56,7 @@ def test_two_hundred_alternating_turns_are_whole_and_keep_their_settings(engine)
         assert slow > 1.4 * fast
 
 
-def test_synthesis_leaves_no_temporary_files(engine, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_synthesis_leaves_no_temporary_files(engine, tmp_path, monkeypatch) -> None:
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     monkeypatch.setenv("TMPDIR", str(tmp))
