@@ -68,23 +68,71 @@ ADDRESS: Final = re.compile(
     r"gentlemen|ladies|father|mother|uncle|aunt|doctor|captain|colonel)\b[^.!?]{0,20}?[,!]",
     re.IGNORECASE,
 )
+SECOND_PERSON: Final = re.compile(r"\b(?:you|your|yours|yourself|yourselves)\b", re.IGNORECASE)
 MAX_PARTICIPANTS: Final = 5
-NARRATOR_BONUS: Final = 1.0
-UNKNOWN_PENALTY: Final = 2.0
-SWITCH_PRIOR: Final = 1.0
-THIRD_SPEAKER_PENALTY: Final = 1.5
-# How strongly a paragraph's own cue pins its speaker in the conversation decoding.
-ANCHOR_WEIGHT: Final = {
-    "tag": 12.0,
-    "first-person tag": 12.0,
-    "preceding tag": 8.0,
-    "pronoun tag": 5.0,
-    "open quotation": 6.0,
-    "beat": 3.0,
-}
 # How many paragraphs of narration end a conversation.
 CONVERSATION_GAP: Final = 3
 LONG_SPEECH_WORDS: Final = 40
+# How fast the pull of a speaker named nearby fades, per paragraph.
+NEARBY_DECAY: Final = 0.6
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The conversation model's scores (log-odds-like), in one place so they can be fitted.
+
+    The field defaults are the hand-set starting point; DEFAULT_WEIGHTS are what
+    benchmarks/fit_attribution.py found from there on the annotated corpus (its
+    --cross-validate scores each text with weights fitted without it).
+    """
+
+    switch_prior: float = 1.0
+    """Any new paragraph: a change of speaker over the same speaker going on."""
+    after_question: float = 2.0
+    """The previous paragraph ended with a question."""
+    addressed_question: float = 0.0
+    """...a question with "you" in it, which expects an answer; "How can one ...?" does not."""
+    answer: float = 1.5
+    """The paragraph opens like an answer ("No.", "Very much,")."""
+    addresses: float = 1.5
+    """It opens by addressing someone ("Sir, ...")."""
+    question: float = 0.0
+    """It is itself a short question: the listener interjecting."""
+    connective: float = 2.5
+    """It opens with a connective that carries a speech on ("However,")."""
+    long_run: float = 1.5
+    """It and the previous paragraph are both long speeches, with no question between."""
+    after_narration: float = 0.5
+    """Narration came between: the same speaker becomes likelier (a beat, then more words)."""
+    third_speaker: float = 1.5
+    """Turning to someone who is neither of the last two speakers."""
+    narrator_bonus: float = 1.0
+    """A first-person narrator takes part in nearly every conversation they tell."""
+    unknown: float = 2.0
+    """Choosing 'unknown' over a name."""
+    addressed: float = 6.0
+    """The person a quotation addresses by name is not its speaker."""
+    addressee_answers: float = 1.0
+    """...and is the likeliest to speak next."""
+    nearby: float = 1.0
+    """A speaker named by a cue in a nearby paragraph of the conversation."""
+    anchors: tuple[tuple[str, float], ...] = (
+        ("tag", 12.0),
+        ("first-person tag", 12.0),
+        ("preceding tag", 8.0),
+        ("pronoun tag", 5.0),
+        ("open quotation", 6.0),
+        ("beat", 3.0),
+    )
+    """How strongly a paragraph's own cue pins its speaker."""
+
+    def anchor(self, cue: str) -> float:
+        return dict(self.anchors)[cue]
+
+
+DEFAULT_WEIGHTS: Final = Weights(
+    switch_prior=2.0, answer=0.5, connective=5.5, after_narration=1.5, addressee_answers=2.0, nearby=0.0
+)
 
 CONFIDENCE: Final = {
     "tag": 0.95,
@@ -189,10 +237,14 @@ class TurnEvidence:
 
     after_question: bool
     """The previous paragraph's last quotation asked something."""
+    addressed_question: bool
+    """...and its last sentence, the question, speaks to "you"."""
     answer: bool
     """The paragraph opens like an answer ("No.", "Very much,")."""
     addresses: bool
     """It opens by addressing someone ("My dear, ...", "Sir, ...")."""
+    question: bool
+    """It is a short question."""
     connective: bool
     """It opens with a connective that carries a speech on ("However,", "As for")."""
     long_run: bool
@@ -200,11 +252,18 @@ class TurnEvidence:
     after_narration: bool
     """Narration came between it and the previous quotation."""
 
-    def switch_score(self) -> float:
-        return SWITCH_PRIOR + 2.0 * self.after_question + 1.5 * self.answer + 1.5 * self.addresses
+    def switch_score(self, w: Weights) -> float:
+        return (
+            w.switch_prior
+            + w.after_question * self.after_question
+            + w.addressed_question * self.addressed_question
+            + w.answer * self.answer
+            + w.addresses * self.addresses
+            + w.question * self.question
+        )
 
-    def stay_score(self) -> float:
-        return 2.5 * self.connective + 1.5 * self.long_run - 0.5 * self.after_narration
+    def stay_score(self, w: Weights) -> float:
+        return w.connective * self.connective + w.long_run * self.long_run + w.after_narration * self.after_narration
 
 
 @dataclass(frozen=True)
@@ -225,7 +284,8 @@ class Record:
 class Attributor:
     """Applies the sieve to a chapter, paragraph by paragraph."""
 
-    def __init__(self, cast: CastSpec) -> None:
+    def __init__(self, cast: CastSpec, weights: Weights = DEFAULT_WEIGHTS) -> None:
+        self.weights = weights
         self.records: list[Record] = []
         self.results: list[list[Attribution]] = []
         self.cast = cast
@@ -328,7 +388,11 @@ class Attributor:
         """
         speakers = [] if self.state.narration_gap >= CONVERSATION_GAP else self.state.speakers
         last = speakers[-1] if speakers else None
-        if last is not None and last not in addressed and evidence.stay_score() > evidence.switch_score():
+        if (
+            last is not None
+            and last not in addressed
+            and evidence.stay_score(self.weights) > evidence.switch_score(self.weights)
+        ):
             return last
         others = [c for c in reversed(speakers[:-1]) if c != last]
         narrator = [self.narrator] if self.narrator and self.narrator != last else []
@@ -342,8 +406,11 @@ class Attributor:
         prior = previous.quotes[-1].text.rstrip() if previous is not None and previous.quotes else ""
         words = lambda p: sum(len(q.text.split()) for q in p.quotes)  # noqa: E731
         after_question = prior.endswith("?")
+        asked = re.split(r"(?<=[.!?])\s+", prior)[-1]
         return TurnEvidence(
             after_question=after_question,
+            addressed_question=after_question and bool(SECOND_PERSON.search(asked)),
+            question=paragraph.quotes[-1].text.rstrip().endswith("?") and words(paragraph) < LONG_SPEECH_WORDS,
             answer=bool(ANSWERS.match(first)),
             addresses=bool(ADDRESS.match(first)) or any(start < 3 for start, _, _ in self.names.find(first[:40])),
             connective=bool(CONNECTIVES.match(first)),
@@ -368,6 +435,7 @@ class Attributor:
         """
         if not records:
             return
+        w = self.weights
         people = [r.anchor.speaker for r in records if r.anchor and r.anchor.speaker != UNKNOWN]
         for r in records:
             people.extend(r.present)
@@ -378,30 +446,40 @@ class Attributor:
         participants = [*list(dict.fromkeys(people))[:MAX_PARTICIPANTS], UNKNOWN]
         states: list[tuple[str, str | None]] = [(a, b) for a in participants for b in [None, *participants] if a != b]
 
-        def emission(record: Record, speaker: str) -> float:
-            score = -UNKNOWN_PENALTY if speaker == UNKNOWN else 0.0
+        anchored = [(k, r.anchor.speaker) for k, r in enumerate(records) if r.anchor and r.anchor.speaker != UNKNOWN]
+
+        def emission(k: int, speaker: str) -> float:
+            record = records[k]
+            score = -w.unknown if speaker == UNKNOWN else 0.0
+            # Whoever was named as the speaker a paragraph or two away is likelier than
+            # someone named further off: this settles "the third speaker" ties.
+            score += w.nearby * max(
+                (NEARBY_DECAY ** abs(k - j) for j, s in anchored if s == speaker and j != k), default=0.0
+            )
+            if k > 0 and speaker in records[k - 1].addressed:
+                score += w.addressee_answers
             anchor = record.anchor
             if anchor and anchor.cue == "pronoun tag":
                 # "she said": any woman of the conversation fits; the nearest mention a little more.
                 fits = self.gender(speaker) == self.gender(anchor.speaker) and speaker != self.narrator
-                score += (0.5 if speaker == anchor.speaker else 0.0) if fits else -ANCHOR_WEIGHT[anchor.cue]
+                score += (0.5 if speaker == anchor.speaker else 0.0) if fits else -w.anchor(anchor.cue)
             elif anchor and anchor.speaker != UNKNOWN:
-                score += 0.0 if speaker == anchor.speaker else -ANCHOR_WEIGHT[anchor.cue]
+                score += 0.0 if speaker == anchor.speaker else -w.anchor(anchor.cue)
 
             if speaker in record.addressed:
-                score -= 6.0
+                score -= w.addressed
             return score
 
         first = records[0]
         scores = {
-            st: emission(first, st[0])
+            st: emission(0, st[0])
             + (0.3 if first.present and st[0] == first.present[0] else 0.0)
             - (0.0 if st[1] is None else 0.5)
             for st in states
         }
         back: list[dict[tuple[str, str | None], tuple[str, str | None]]] = []
-        for record in records[1:]:
-            switch, stay = record.turn.switch_score(), record.turn.stay_score()
+        for k, record in enumerate(records[1:], start=1):
+            switch, stay = record.turn.switch_score(w), record.turn.stay_score(w)
             new_scores: dict[tuple[str, str | None], float] = {}
             pointers: dict[tuple[str, str | None], tuple[str, str | None]] = {}
             for (cur, prev), score in scores.items():
@@ -411,12 +489,12 @@ class Attributor:
                     elif speaker == prev:
                         target, step = (speaker, cur), switch
                     else:
-                        target, step = (speaker, cur), switch - (THIRD_SPEAKER_PENALTY if prev else 0.3)
+                        target, step = (speaker, cur), switch - (w.third_speaker if prev else 0.3)
                     if speaker == self.narrator and speaker != cur:
                         # A first-person narrator takes part in nearly every conversation they
                         # tell: the likeliest one to answer, after whoever spoke before.
-                        step += NARRATOR_BONUS
-                    total = score + step + emission(record, speaker)
+                        step += w.narrator_bonus
+                    total = score + step + emission(k, speaker)
                     if total > new_scores.get(target, -1e18):
                         new_scores[target] = total
                         pointers[target] = (cur, prev)
@@ -442,7 +520,7 @@ class Attributor:
                 cue = "mention"
             elif speaker == path[i - 1][0]:
                 cue = "continuation"
-            elif path[i - 1][0] in record.addressed:
+            elif path[i - 1][0] in record.addressed or speaker in records[i - 1].addressed:
                 cue = "vocative"
             elif record.turn.after_question or record.turn.answer:
                 cue = "answer"
@@ -526,13 +604,13 @@ class Attributor:
         return result
 
 
-def attribute_chapter(chapter: Chapter, cast: CastSpec) -> list[list[Attribution]]:
+def attribute_chapter(chapter: Chapter, cast: CastSpec, weights: Weights = DEFAULT_WEIGHTS) -> list[list[Attribution]]:
     """One Attribution per quotation of each paragraph, in order.
 
     A forward pass finds each paragraph's own cues; a second pass decodes each conversation
     as a whole (decode_conversation), so that a tag further on fixes the turns before it.
     """
-    attributor = Attributor(cast)
+    attributor = Attributor(cast, weights)
     for p in chapter.paragraphs:
         attributor.results.append(attributor.paragraph(p))
     conversation: list[Record] = []
@@ -566,8 +644,8 @@ def build_script(chapter: Chapter, cast: CastSpec, source: str | None = None) ->
                     text=segment.text,
                     paragraph=paragraph.number,
                     confidence=round(a.confidence, 2),
-                    cue=a.cue,
-                    check=a.confidence < CHECK_BELOW,
+                    cue=f"{a.cue}; the quotation never closes: check where it ends" if segment.never_closes else a.cue,
+                    check=a.confidence < CHECK_BELOW or segment.never_closes,
                     scene_break=scene_break,
                 )
             )

@@ -108,6 +108,13 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             THIRD_PERSON_CAST,
             [("alice", "tag"), ("unknown", "none"), ("alice", "answer")],
         ),
+        # the person a quotation addresses by name answers it, even with a third person present
+        (
+            "Alice, the Rabbit and the Queen sat down.\n\n“Tea,” said the Queen.\n\n“I am late,” said the Rabbit."
+            "\n\n“You are always late, Alice.”\n\n“I am not.”",
+            THIRD_PERSON_CAST,
+            [("queen", "tag"), ("rabbit", "tag"), ("queen", "answer"), ("alice", "vocative")],
+        ),
         # a tag further on fixes the untagged turns before it (the conversation is decoded whole)
         (
             "“Come in.”\n\n“Thank you.”\n\n“Sit down,” said the Queen.",
