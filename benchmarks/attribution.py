@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from narrate.attribute import DEFAULT_WEIGHTS, Attribution, Weights, attribute_chapter
+from narrate.attribute import DEFAULT_WEIGHTS, Attribution, Weights, attribute_chapter, build_script
 from narrate.text import Chapter, parse_chapter
 from narrate.voices import CastSpec
 
@@ -107,6 +107,16 @@ def score(texts: list[Text], show_errors: bool) -> None:
     for cue, c in sorted(per_cue.items(), key=lambda kv: -kv[1]["n"]):
         print(f"{cue:<22} {c['n'] / total:9.1%} {c['right'] / c['n']:10.1%}   ({c['right']}/{c['n']})")
     print(f"\nattribution time: {elapsed:.2f} s for {total} quotations (parsing not included)")
+    # Novel length: the text with the biggest cast, repeated to 120,000 words, parsed and attributed.
+    name, chapter, cast, _ = max(texts, key=lambda t: len(t[2].characters))
+    passage = "\n\n".join(p.text for p in chapter.paragraphs)
+    novel = "\n\n".join([passage] * (120_000 // len(passage.split()) + 1))
+    start = time.perf_counter()
+    script = build_script(parse_chapter(novel), cast)
+    print(
+        f"a {len(novel.split()):,}-word text ({name} repeated, {len(cast.characters)} characters, "
+        f"{len(script.turns):,} turns): {time.perf_counter() - start:.2f} s to parse and attribute"
+    )
 
 
 def main() -> None:

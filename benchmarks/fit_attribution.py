@@ -5,7 +5,7 @@ the mean accuracy over the texts goes up. Fitting on every text and reporting th
 would flatter the weights, so --cross-validate holds each text out in turn, fits on the
 others, and scores the text it never saw: that is the figure to expect on a new book.
 
-    python benchmarks/fit_attribution.py [--cross-validate] [--set corpus|all]
+    python benchmarks/fit_attribution.py [--cross-validate | --compare] [--set corpus|heldout|all]
 
 It prints the fitted Weights(...) to paste into narrate/attribute.py as DEFAULT_WEIGHTS.
 """
@@ -65,9 +65,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=SETS, default="corpus", help="the texts to fit on")
     parser.add_argument("--cross-validate", action="store_true", help="hold each text out in turn")
+    parser.add_argument(
+        "--compare", action="store_true", help="no fitting: score the hand-set and the shipped weights on --set"
+    )
     parser.add_argument("--jobs", "-j", type=int, default=2)
     args = parser.parse_args()
     texts = load_texts(args.set)
+    if args.compare:
+        hand, shipped = accuracies(texts, Weights()), accuracies(texts, DEFAULT_WEIGHTS)
+        print(f"{'text':<22} {'hand-set':>9} {'shipped':>9}")
+        for name in hand:
+            print(f"{name:<22} {hand[name]:9.1%} {shipped[name]:9.1%}")
+        n = len(hand)
+        print(f"{'mean':<22} {sum(hand.values()) / n:9.1%} {sum(shipped.values()) / n:9.1%}")
+        return
     if args.cross_validate:
         with ProcessPoolExecutor(args.jobs) as pool:
             rows = list(pool.map(held_out, [(texts, i) for i in range(len(texts))]))

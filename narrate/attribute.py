@@ -22,6 +22,7 @@ character, preferring the one the conversation expects. All functions are pure.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -69,12 +70,10 @@ ADDRESS: Final = re.compile(
     re.IGNORECASE,
 )
 SECOND_PERSON: Final = re.compile(r"\b(?:you|your|yours|yourself|yourselves)\b", re.IGNORECASE)
-MAX_PARTICIPANTS: Final = 5
+MAX_PARTICIPANTS: Final = 10
 # How many paragraphs of narration end a conversation.
 CONVERSATION_GAP: Final = 3
 LONG_SPEECH_WORDS: Final = 40
-# How fast the pull of a speaker named nearby fades, per paragraph.
-NEARBY_DECAY: Final = 0.6
 
 
 @dataclass(frozen=True)
@@ -102,20 +101,22 @@ class Weights:
     """It opens with a connective that carries a speech on ("However,")."""
     long_run: float = 1.5
     """It and the previous paragraph are both long speeches, with no question between."""
+    rhetorical: float = 0.0
+    """The previous paragraph was a long speech ending in a question without "you"."""
     after_narration: float = 0.5
     """Narration came between: the same speaker becomes likelier (a beat, then more words)."""
     third_speaker: float = 1.5
     """Turning to someone who is neither of the last two speakers."""
     narrator_bonus: float = 1.0
     """A first-person narrator takes part in nearly every conversation they tell."""
+    pronoun_antecedent: float = 2.0
+    """For "she said": the woman the pronoun was resolved to, over any other woman present."""
     unknown: float = 2.0
     """Choosing 'unknown' over a name."""
     addressed: float = 6.0
     """The person a quotation addresses by name is not its speaker."""
     addressee_answers: float = 1.0
     """...and is the likeliest to speak next."""
-    nearby: float = 1.0
-    """A speaker named by a cue in a nearby paragraph of the conversation."""
     anchors: tuple[tuple[str, float], ...] = (
         ("tag", 12.0),
         ("first-person tag", 12.0),
@@ -131,7 +132,7 @@ class Weights:
 
 
 DEFAULT_WEIGHTS: Final = Weights(
-    switch_prior=2.0, answer=0.5, connective=5.5, after_narration=1.5, addressee_answers=2.0, nearby=0.0
+    switch_prior=2.0, answer=0.5, connective=5.5, after_narration=1.5, addressee_answers=2.0
 )
 
 CONFIDENCE: Final = {
@@ -166,6 +167,15 @@ def found(speaker: str, cue: str) -> Attribution:
     return Attribution(speaker, CONFIDENCE[cue], cue)
 
 
+def apostrophes(text: str) -> str:
+    return text.replace("’", "'")
+
+
+def name_pattern(form: str) -> str:
+    """A regex for a name that matches it with either apostrophe."""
+    return re.escape(apostrophes(form)).replace("'", "['’]")
+
+
 class Names:
     """Finds the cast's names, aliases and pronouns in text."""
 
@@ -192,15 +202,16 @@ class Names:
                     pairs.append((form[:1].upper() + form[1:], cid))
         pairs.sort(key=lambda p: -len(p[0]))  # longest first: "Mr. Holmes" before "Holmes"
         self.cast = cast
-        self.alternatives = "|".join(rf"(?<![\w’']){re.escape(form)}(?![\w’'])" for form, _ in pairs)
-        self.owner = {form: cid for form, cid in pairs}
+        # A cast typed with ' must still find the ’ of a typeset text, and the other way round.
+        self.alternatives = "|".join(rf"(?<![\w’']){name_pattern(form)}(?![\w’'])" for form, _ in pairs)
+        self.owner = {apostrophes(form): cid for form, cid in pairs}
         self.pattern = re.compile(self.alternatives) if pairs else None
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, character id) of each name in text, in order, longest match first."""
         if self.pattern is None:
             return []
-        return [(m.start(), m.end(), self.owner[m.group(0)]) for m in self.pattern.finditer(text)]
+        return [(m.start(), m.end(), self.owner[apostrophes(m.group(0))]) for m in self.pattern.finditer(text)]
 
     def subject(self) -> str:
         """A regex group 'who' matching a name or a personal pronoun."""
@@ -249,6 +260,8 @@ class TurnEvidence:
     """It opens with a connective that carries a speech on ("However,", "As for")."""
     long_run: bool
     """It and the previous paragraph are both long speeches, with no question between."""
+    rhetorical: bool
+    """The previous paragraph is a long speech ending in a question to nobody in particular."""
     after_narration: bool
     """Narration came between it and the previous quotation."""
 
@@ -263,7 +276,12 @@ class TurnEvidence:
         )
 
     def stay_score(self, w: Weights) -> float:
-        return w.connective * self.connective + w.long_run * self.long_run + w.after_narration * self.after_narration
+        return (
+            w.connective * self.connective
+            + w.long_run * self.long_run
+            + w.rhetorical * self.rhetorical
+            + w.after_narration * self.after_narration
+        )
 
 
 @dataclass(frozen=True)
@@ -299,6 +317,10 @@ class Attributor:
         self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?:{verbs})\b[^.!?]*[:,—-]\s*$")
         self.sentence_subject = re.compile(rf"(?:^|[.!?;]\s+|—\s*){subject}{ADVERB}\s+[a-z]")
         self.state = Conversation()
+        self.said_here: list[str] = []
+        """Speakers named by a tag in the paragraph being read, in order."""
+        self.named_here: list[str] = []
+        """Characters named in its narration so far, in order."""
 
     # -- resolving who a subject is -------------------------------------------------
 
@@ -309,6 +331,11 @@ class Attributor:
             return (self.narrator, "first-person") if self.narrator else None
         if lower in PRONOUN_GENDER:
             gender = PRONOUN_GENDER[lower]
+            # Within a paragraph "he" is whoever it has just named as speaking, then whoever
+            # else it has named; only then the one the conversation expects.
+            for cid in [*self.said_here[::-1], *self.named_here[::-1]]:
+                if cid != self.narrator and self.gender(cid) == gender:
+                    return cid, "pronoun"
             if expected and self.gender(expected) == gender and expected != self.narrator:
                 return expected, "pronoun"
             for cid in reversed(self.state.mentions + self.state.speakers[-2:]):
@@ -317,6 +344,17 @@ class Attributor:
             return None
         hits = self.names.find(who)
         return (hits[0][2], "name") if hits and hits[0][0] == 0 else None
+
+    def named_in(self, text: str) -> list[str]:
+        """Characters named in narration, the likeliest antecedent of a pronoun last: the last
+        sentence counts most, and in a sentence the first name (usually its subject)."""
+        hits = self.names.find(text)
+        # A full stop inside a name ("Mrs. Sheridan") does not end a sentence.
+        ends = [m.end() for m in re.finditer(r"[.!?;]\s+", text) if not any(a < m.start() < b for a, b, _ in hits)]
+        sentences: dict[int, list[str]] = {}
+        for start, _, cid in hits:
+            sentences.setdefault(bisect.bisect(ends, start), []).append(cid)
+        return [cid for _, cids in sorted(sentences.items()) for cid in reversed(cids)]
 
     def gender(self, cid: str) -> str:
         character = self.cast.characters.get(cid)
@@ -386,7 +424,8 @@ class Attributor:
         It only helps resolve "he said" while reading forward: decode_conversation makes the
         choice that counts, with the whole conversation in view.
         """
-        speakers = [] if self.state.narration_gap >= CONVERSATION_GAP else self.state.speakers
+        # The last few turns are the conversation that matters (and keep long chapters linear).
+        speakers = [] if self.state.narration_gap >= CONVERSATION_GAP else self.state.speakers[-2 * MAX_PARTICIPANTS :]
         last = speakers[-1] if speakers else None
         if (
             last is not None
@@ -420,6 +459,9 @@ class Attributor:
                 and words(previous) >= LONG_SPEECH_WORDS
                 and words(paragraph) >= LONG_SPEECH_WORDS
             ),
+            rhetorical=bool(
+                after_question and words(previous) >= LONG_SPEECH_WORDS and not SECOND_PERSON.search(asked)
+            ),
             after_narration=self.state.narration_gap > 0,
         )
 
@@ -446,23 +488,16 @@ class Attributor:
         participants = [*list(dict.fromkeys(people))[:MAX_PARTICIPANTS], UNKNOWN]
         states: list[tuple[str, str | None]] = [(a, b) for a in participants for b in [None, *participants] if a != b]
 
-        anchored = [(k, r.anchor.speaker) for k, r in enumerate(records) if r.anchor and r.anchor.speaker != UNKNOWN]
-
         def emission(k: int, speaker: str) -> float:
             record = records[k]
             score = -w.unknown if speaker == UNKNOWN else 0.0
-            # Whoever was named as the speaker a paragraph or two away is likelier than
-            # someone named further off: this settles "the third speaker" ties.
-            score += w.nearby * max(
-                (NEARBY_DECAY ** abs(k - j) for j, s in anchored if s == speaker and j != k), default=0.0
-            )
             if k > 0 and speaker in records[k - 1].addressed:
                 score += w.addressee_answers
             anchor = record.anchor
             if anchor and anchor.cue == "pronoun tag":
                 # "she said": any woman of the conversation fits; the nearest mention a little more.
                 fits = self.gender(speaker) == self.gender(anchor.speaker) and speaker != self.narrator
-                score += (0.5 if speaker == anchor.speaker else 0.0) if fits else -w.anchor(anchor.cue)
+                score += (w.pronoun_antecedent if speaker == anchor.speaker else 0.0) if fits else -w.anchor(anchor.cue)
             elif anchor and anchor.speaker != UNKNOWN:
                 score += 0.0 if speaker == anchor.speaker else -w.anchor(anchor.cue)
 
@@ -480,6 +515,7 @@ class Attributor:
         back: list[dict[tuple[str, str | None], tuple[str, str | None]]] = []
         for k, record in enumerate(records[1:], start=1):
             switch, stay = record.turn.switch_score(w), record.turn.stay_score(w)
+            emitted = {speaker: emission(k, speaker) for speaker in participants}
             new_scores: dict[tuple[str, str | None], float] = {}
             pointers: dict[tuple[str, str | None], tuple[str, str | None]] = {}
             for (cur, prev), score in scores.items():
@@ -494,7 +530,7 @@ class Attributor:
                         # A first-person narrator takes part in nearly every conversation they
                         # tell: the likeliest one to answer, after whoever spoke before.
                         step += w.narrator_bonus
-                    total = score + step + emission(k, speaker)
+                    total = score + step + emitted[speaker]
                     if total > new_scores.get(target, -1e18):
                         new_scores[target] = total
                         pointers[target] = (cur, prev)
@@ -548,15 +584,23 @@ class Attributor:
         hint = self.expected_speaker(evidence, addressed)
         segments = paragraph.segments
         per_quote: list[Attribution | None] = []
+        self.said_here = []
+        # "Mrs. Sheridan joined them." just before a quotation: she is who "she said" means.
+        last = state.last_paragraph
+        self.named_here = self.named_in(last.text) if last is not None and not last.quotes else []
         for i, segment in enumerate(segments):
             if segment.kind != "quote":
+                self.named_here.extend(self.named_in(segment.text))
                 continue
             after = segments[i + 1] if i + 1 < len(segments) and segments[i + 1].kind == "narration" else None
             before = segments[i - 1] if i > 0 and segments[i - 1].kind == "narration" else None
             attribution = self.tag_after(segment, after, hint) if after else None
             if attribution is None and before is not None:
                 attribution = self.tag_before(before, hint)
+            if attribution is not None and attribution.cue == "tag":
+                self.said_here.append(attribution.speaker)
             per_quote.append(attribution)
+        self.said_here, self.named_here = [], []
         # A name set off inside the quotation is the listener: a beat or pronoun pointing at
         # that character points at the wrong one.
         per_quote = [

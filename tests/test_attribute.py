@@ -51,10 +51,18 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             FIRST_PERSON_CAST,
             [("lenin", "pronoun tag")],
         ),
+        # "she" is the subject of the last sentence that names a woman, not the last woman named
         (
             "Alice saw the Rabbit and the Queen.\n\n“Hurry!” she cried.",
             THIRD_PERSON_CAST,
-            [("queen", "pronoun tag")],
+            [("alice", "pronoun tag")],
+        ),
+        # ...and a character who just came in, over the one the conversation expects
+        (
+            "“Tea?” said Alice.\n\n“No,” said the Rabbit.\n\nAt that moment the Queen joined them."
+            "\n\n“Off with his head!” she cried.",
+            THIRD_PERSON_CAST,
+            [("alice", "tag"), ("rabbit", "tag"), ("queen", "pronoun tag")],
         ),
         (
             "We met Lenin. Following a pause, he then added:\n\n“Let us cut to the chase.”",
