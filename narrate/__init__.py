@@ -34,6 +34,8 @@ _EXPORTS = {
     "Profile": ".settings",
     "load_settings": ".settings",
     "assemble_book": ".assemble",
+    "Sample": ".audition",
+    "write_sample": ".audition",
     "check_mp3": ".check",
 }
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "Profile",
     "Project",
     "RenderedChapter",
+    "Sample",
     "Turn",
     "TurnTiming",
     "assemble_book",
@@ -63,11 +66,13 @@ __all__ = [
     "save_script",
     "split_quotations",
     "write_chapter_script",
+    "write_sample",
 ]
 
 if TYPE_CHECKING:
     from .assemble import assemble_book
     from .attribute import attribute_chapter, build_script
+    from .audition import Sample, write_sample
     from .build import BuildResult, build_chapter, make_script, write_chapter_script
     from .check import check_mp3
     from .errors import NarrateError

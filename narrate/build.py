@@ -10,21 +10,30 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from .attribute import build_script
 from .book import load_book
 from .cache import Cache
 from .check import ACX_MAX_MINUTES
-from .errors import ExportError, NarrateError
+from .errors import ExportError, NarrateError, ScriptError
 from .export import chapter_tags, write_mp3, write_subtitles, write_timings
 from .project import Project
 from .render import Progress, render_chapter
 from .script import CastScript, check_speakers, keep_corrections, load_script, save_script
 from .settings import load_settings
-from .text import load_chapter
+from .text import hash_file, load_chapter
 from .voices import load_cast
+from .yamlfile import written_together
 
 log = logging.getLogger(__name__)
+
+# Faster than any voice reads aloud (espeak-ng's fastest rate is 450 words a minute): a script
+# with more words than this for ACX_MAX_MINUTES cannot fit in one file however it is read, so
+# it is refused before hours of synthesis rather than after them.
+FASTEST_WORDS_PER_MINUTE: Final = 500
+# An audiobook's usual pace, to say how long a chapter may be.
+USUAL_WORDS_PER_MINUTE: Final = 150
 
 
 @dataclass(frozen=True)
@@ -104,16 +113,20 @@ def build_chapter(
     jobs: int | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
+    keep_script: bool = False,
+    encoding: str = "utf-8",
 ) -> BuildResult:
-    """Render a chapter to output/chapter-N.mp3 and output/chapter-N.json.
+    """Render a chapter to output/chapter-N.mp3, .json and .vtt, all three or none.
 
-    Uses the chapter's cast script as edited, or builds and saves it first when there is none.
-    Every file is checked before any synthesis, so a mistake costs seconds, not a build.
+    Uses the chapter's cast script as edited, or builds and saves it first when there is none
+    (reading the text with encoding). A script whose text changed since it was built is
+    refused, unless keep_script. Every file is checked before any synthesis, so a mistake
+    costs seconds, not a build.
     """
     project.require_chapter(chapter)
     ensure_writable(project.output_dir)
     with chapter_lock(project, chapter):
-        return _build_locked(project, chapter, voices_path, profile, jobs, use_cache, progress)
+        return _build_locked(project, chapter, voices_path, profile, jobs, use_cache, progress, keep_script, encoding)
 
 
 @contextmanager
@@ -141,14 +154,22 @@ def _build_locked(
     jobs: int | None,
     use_cache: bool,
     progress: Progress | None,
+    keep_script: bool,
+    encoding: str,
 ) -> BuildResult:
     voices_path = voices_path or project.voices_path
     script_path = project.script_path(chapter)
-    created = False
-    if not script_path.exists():
-        log.info("wrote %s", write_chapter_script(project, chapter, voices_path=voices_path).path)
-        created = True
-    script = load_script(script_path)
+    created = not script_path.exists()
+    if created:
+        script = make_script(project, chapter, voices_path=voices_path, encoding=encoding)
+        check_length(project, chapter, script)
+        save_script(script, script_path)
+        log.info("wrote %s", script_path)
+    else:
+        script = load_script(script_path)
+        if not keep_script:
+            check_source(project, chapter, script)
+        check_length(project, chapter, script)
     cast = load_cast(voices_path)
     check_speakers(script, cast, Path(project.relative(script_path)))
     book = load_book(project.book_path)
@@ -174,9 +195,10 @@ def _build_locked(
     mp3_path = project.mp3_path(chapter)
     timings_path = project.timings_path(chapter)
     subtitles_path = project.subtitles_path(chapter)
-    write_mp3(mp3_path, rendered.iter_mp3(), chapter_tags(book, script.chapter, script.title))
-    write_timings(timings_path, rendered.timings)
-    write_subtitles(subtitles_path, rendered.timings, {s: cast.display_name(s) for s in cast.speaker_ids})
+    with written_together():
+        write_mp3(mp3_path, rendered.iter_mp3(), chapter_tags(book, script.chapter, script.title))
+        write_timings(timings_path, rendered.timings)
+        write_subtitles(subtitles_path, rendered.timings, {s: cast.display_name(s) for s in cast.speaker_ids})
     return BuildResult(
         mp3=mp3_path,
         timings=timings_path,
@@ -188,8 +210,44 @@ def _build_locked(
     )
 
 
+def check_source(project: Project, chapter: int, script: CastScript) -> None:
+    """Refuse a script whose chapter text changed since the script was built from it.
+
+    Its turns would no longer read the text: a correction in the text would never be heard.
+    A script without source_sha256 (written by hand) is not checked.
+    """
+    text_path = project.text_path(chapter)
+    if script.source_sha256 is None or not text_path.exists():
+        return
+    if hash_file(text_path) != script.source_sha256:
+        raise ScriptError(
+            f"{project.relative(text_path)} changed since {project.relative(project.script_path(chapter))} "
+            f"was built from it; update the script with 'narrate script --chapter {chapter}' (it keeps your "
+            f"speakers for unchanged turns), or build it as it is with 'narrate build --chapter {chapter} "
+            "--keep-script'"
+        )
+
+
+def check_length(project: Project, chapter: int, script: CastScript) -> None:
+    """Refuse, before any synthesis, a chapter too long for one file however fast it is read."""
+    words = sum(len(turn.text.split()) for turn in script.turns)
+    if words <= FASTEST_WORDS_PER_MINUTE * ACX_MAX_MINUTES:
+        return
+    hours = words / FASTEST_WORDS_PER_MINUTE / 60
+    script_path, text_path = project.script_path(chapter), project.text_path(chapter)
+    counted = script_path if script_path.exists() else text_path
+    split = "it" if counted == text_path else project.relative(text_path) if text_path.exists() else "the chapter"
+    raise ExportError(
+        f"{project.relative(counted)} has {words:,} words: at least {hours:.1f} hours even read at "
+        f"{FASTEST_WORDS_PER_MINUTE} words a minute, over the {ACX_MAX_MINUTES} minutes a file may hold (ACX); "
+        f"split {split} into chapters of at most about {USUAL_WORDS_PER_MINUTE * ACX_MAX_MINUTES:,} words"
+    )
+
+
 def ensure_writable(folder: Path) -> None:
     """Fail before synthesis, not after, when the output folder cannot be written."""
+    if folder.exists() and not folder.is_dir():
+        raise ExportError(f"{folder}: is a file, not a folder; move it away so that the output can go there")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".narrate-probe-"):

@@ -20,6 +20,9 @@ DEFAULT_CACHE_DIR: Final = ".narrate-cache"
 CACHE_FORMAT: Final = 1
 MAGIC: Final = b"NRC1"
 DIGEST_SIZE: Final = 32
+# Cache folders this process has already warned it cannot write to: a full disk says so once,
+# not once per turn.
+_unwritable: set[Path] = set()
 
 
 def make_key(*parts: Any) -> str:
@@ -75,7 +78,9 @@ class Cache:
             os.replace(tmp, path)
         except OSError as exc:
             # A cache that cannot be written costs speed, never the build.
-            log.warning("cannot write cache entry %s (%s)", path, exc)
+            if self.root not in _unwritable:
+                _unwritable.add(self.root)
+                log.warning("cannot write to the cache %s (%s); going on without it", self.root, exc.strerror or exc)
             if tmp:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)

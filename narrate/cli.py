@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from .assemble import assemble_book
+from .audition import SAMPLE_FORMATS, write_sample
 from .build import build_chapter, write_chapter_script, write_text_script
 from .cache import Cache
 from .check import check_mp3, format_report
@@ -76,6 +77,12 @@ def cli(verbose: bool) -> None:
     "--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core)."
 )
 @click.option("--no-cache", is_flag=True, help="Render every turn anew, and keep nothing in the cache.")
+@click.option(
+    "--keep-script",
+    is_flag=True,
+    help="Build the cast script as it is, even though the chapter's text changed since it was built.",
+)
+@click.option("--encoding", default="utf-8", show_default=True, help="The text's encoding, if a script is built.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def build(
     chapter: int,
@@ -84,6 +91,8 @@ def build(
     profile: str | None,
     jobs: int | None,
     no_cache: bool,
+    keep_script: bool,
+    encoding: str,
     quiet: bool,
 ) -> None:
     """Build output/chapter-N.mp3, its timings (.json) and subtitles (.vtt).
@@ -101,6 +110,8 @@ def build(
             jobs=jobs,
             use_cache=not no_cache,
             progress=progress,
+            keep_script=keep_script,
+            encoding=encoding,
         )
     if result.script_created:
         click.echo(f"Wrote the cast script {project.relative(project.script_path(chapter))}")
@@ -249,6 +260,96 @@ def voices(engine_id: str | None) -> None:
             for v in engine.voices():
                 extra = ", ".join(x for x in (v.language, v.gender) if x)
                 click.echo(f"  {v.id:<24} {v.name}" + (f" [{extra}]" if extra else ""))
+
+
+def parse_voice_settings(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    """--set KEY=VALUE options as a mapping; the engine's settings model converts the values."""
+    settings: dict[str, str] = {}
+    for item in values:
+        key, equals, value = item.partition("=")
+        key = key.strip()
+        if not equals or not key:
+            raise click.BadParameter(f"'{item}' is not KEY=VALUE; for example: --set rate=140")
+        if key in settings:
+            raise click.BadParameter(f"'{key}' is set twice; keep one")
+        settings[key] = value.strip()
+    return settings
+
+
+def check_sample_suffix(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None and value.suffix.lower() not in SAMPLE_FORMATS:
+        raise click.BadParameter(f"'{value}' must end in {' or '.join(SAMPLE_FORMATS)}")
+    return value
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--speaker", "-s", default=None, help="Use this speaker's voice from the cast: narrator or a character.")
+@click.option("--engine", "engine_id", default=None, help="Use this engine's voice instead of a speaker's.")
+@click.option("--voice", default=None, help="The engine's voice, as 'narrate voices' lists it.")
+@click.option(
+    "--set",
+    "voice_settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    callback=parse_voice_settings,
+    help="Another voice setting, as voices.yaml writes it: --set rate=140. Repeatable.",
+)
+@voices_option
+@project_option
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    callback=check_sample_suffix,
+    help="The sample's file, .mp3 or .wav. Default: output/say-SPEAKER.mp3 in the project.",
+)
+@click.option("--profile", default=None, help="Mastering profile from settings.yaml (default: acx).")
+def say(
+    text: str,
+    speaker: str | None,
+    engine_id: str | None,
+    voice: str | None,
+    voice_settings: dict[str, str],
+    voices_path: Path | None,
+    project_root: Path,
+    output: Path | None,
+    profile: str | None,
+) -> None:
+    """Speak TEXT with a voice, to hear it before casting it.
+
+    --speaker NAME uses that speaker's voice from voices.yaml, changed by any --voice and --set
+    given; without --speaker, --engine, --voice and --set give any voice (the engine defaults to
+    pyttsx3). The sample is synthesized, mastered and encoded exactly as a build would, so it
+    sounds as the chapter will.
+    """
+    if not text.strip():
+        raise click.UsageError("TEXT is empty; give the words to speak")
+    if speaker is not None and engine_id is not None:
+        raise click.UsageError("--speaker speaks with the speaker's own engine; drop --engine, or --speaker")
+    if speaker is None and engine_id is None and voice is None and not voice_settings:
+        raise click.UsageError("say whose voice: --speaker NAME, or --engine, --voice and --set")
+    if speaker is None and voices_path is not None:
+        raise click.UsageError("--voices is the cast --speaker reads; give --speaker too, or drop --voices")
+    if voice is not None:
+        if "voice" in voice_settings:
+            raise click.UsageError("--voice and --set voice=... both name the voice; keep one")
+        voice_settings = {"voice": voice, **voice_settings}
+    project = Project(project_root)
+    with reported_errors():
+        sample = write_sample(
+            project,
+            text,
+            speaker=speaker,
+            engine=engine_id,
+            settings=voice_settings,
+            voices_path=voices_path,
+            output=output,
+            profile=profile,
+        )
+    used = ", ".join(f"{k}={v}" for k, v in sample.voice.settings.model_dump().items())
+    click.echo(f"Wrote {project.relative(sample.path)} ({sample.duration:.1f} s; {sample.voice.engine}: {used})")
 
 
 @contextmanager

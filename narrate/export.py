@@ -64,10 +64,19 @@ def write_mp3(path: Path, chunks: Iterable[bytes], tags: ChapterTags) -> None:
     """Write MP3 frames and their tags, then move into place: the path holds the old file or the whole new one."""
 
     def write(tmp: Path) -> None:
+        from mutagen import MutagenError
+
         with tmp.open("wb") as out:
             for chunk in chunks:
                 out.write(chunk)
-        write_tags(tmp, tags)
+        try:
+            write_tags(tmp, tags)
+        except MutagenError as exc:
+            # mutagen wraps the OSError of a full disk in its own error: unwrap it, so that it is
+            # reported like any other failed write rather than as a traceback.
+            if isinstance(exc.__context__, OSError):
+                raise exc.__context__ from None
+            raise
 
     write_atomically(path, write)
 

@@ -43,7 +43,7 @@ from .mp3 import encode_mp3, read_frame_stats, samples_per_frame
 from .script import CastScript, Turn, preview
 from .settings import Pacing, Profile
 from .text import speakable_text
-from .voices import NARRATOR, Cast
+from .voices import NARRATOR, Cast, Voice
 
 log = logging.getLogger(__name__)
 
@@ -150,31 +150,35 @@ def plan_segments(script: CastScript, cast: Cast, pacing: Pacing, profile: Profi
     """One plan per turn, with the pauses split between neighbouring segments."""
     turns = script.turns
     pauses = [pause_between(a, b, pacing) for a, b in pairwise(turns)]
-    mastering = profile.model_dump()
     plans = []
     for i, turn in enumerate(turns):
-        voice = cast.voice_for(turn.speaker)
-        engine = get_engine(voice.engine)
-        spoken = speakable_text(turn.text)
         lead = pacing.head_ms if i == 0 else pauses[i - 1] // 2
         trail = pacing.tail_ms if i == len(turns) - 1 else pauses[i] - pauses[i] // 2
-        speech_key = make_key("speech", voice.engine, engine.version, voice.settings.model_dump(), spoken)
-        segment_key = make_key("segment", speech_key, mastering, lead, trail)
-        plans.append(
-            SegmentPlan(
-                index=i + 1,
-                speaker=turn.speaker,
-                text=turn.text,
-                spoken=spoken,
-                engine=voice.engine,
-                settings=voice.settings,
-                lead_ms=lead,
-                trail_ms=trail,
-                speech_key=speech_key,
-                segment_key=segment_key,
-            )
-        )
+        voice = cast.voice_for(turn.speaker)
+        plans.append(plan_segment(i + 1, turn.speaker, turn.text, voice, lead_ms=lead, trail_ms=trail, profile=profile))
     return plans
+
+
+def plan_segment(
+    index: int, speaker: str, text: str, voice: Voice, *, lead_ms: int, trail_ms: int, profile: Profile
+) -> SegmentPlan:
+    """One turn's plan: what is said, with which voice and pauses, and the cache keys that name it."""
+    engine = get_engine(voice.engine)
+    spoken = speakable_text(text)
+    speech_key = make_key("speech", voice.engine, engine.version, voice.settings.model_dump(), spoken)
+    segment_key = make_key("segment", speech_key, profile.model_dump(), lead_ms, trail_ms)
+    return SegmentPlan(
+        index=index,
+        speaker=speaker,
+        text=text,
+        spoken=spoken,
+        engine=voice.engine,
+        settings=voice.settings,
+        lead_ms=lead_ms,
+        trail_ms=trail_ms,
+        speech_key=speech_key,
+        segment_key=segment_key,
+    )
 
 
 def render_chapter(
@@ -266,6 +270,26 @@ def _render_task(task: tuple[SegmentPlan, Profile, Path | None]) -> tuple[int, S
 
 def render_segment(plan: SegmentPlan, profile: Profile, cache: Cache) -> Segment:
     """The turn's speech (from the cache or the engine), mastered, with its pauses, encoded to MP3."""
+    audio = render_segment_audio(plan, profile, cache)
+    mp3 = encode_mp3(to_pcm16(audio.samples), profile.sample_rate, bitrate_kbps=profile.bitrate_kbps)
+    frames = read_frame_stats(mp3).frames
+    segment = Segment(mp3=mp3, frames=frames, lead_samples=audio.lead_samples, turn_samples=audio.turn_samples)
+    cache.put("segment", plan.segment_key, segment.to_bytes())
+    return segment
+
+
+@dataclass(frozen=True)
+class SegmentAudio:
+    """A segment before encoding: the mastered turn between its pauses, over the room tone."""
+
+    samples: np.ndarray
+    """Float samples at the profile's rate, whole MP3 frames long."""
+    lead_samples: int
+    turn_samples: int
+
+
+def render_segment_audio(plan: SegmentPlan, profile: Profile, cache: Cache) -> SegmentAudio:
+    """The turn's speech (from the cache or the engine), mastered, with its pauses and room tone."""
     rate = profile.sample_rate
     blob = cache.get("speech", plan.speech_key)
     if blob is None:
@@ -283,11 +307,7 @@ def render_segment(plan: SegmentPlan, profile: Profile, cache: Cache) -> Segment
     samples = np.concatenate([np.zeros(lead, dtype=turn.dtype), turn, np.zeros(trail, dtype=turn.dtype)])
     if profile.room_tone_dbfs is not None:
         samples += room_tone(len(samples), profile.room_tone_dbfs, seed=int(plan.segment_key[:8], 16))
-    mp3 = encode_mp3(to_pcm16(samples), rate, bitrate_kbps=profile.bitrate_kbps)
-    frames = read_frame_stats(mp3).frames
-    segment = Segment(mp3=mp3, frames=frames, lead_samples=lead, turn_samples=len(turn))
-    cache.put("segment", plan.segment_key, segment.to_bytes())
-    return segment
+    return SegmentAudio(samples=samples, lead_samples=lead, turn_samples=len(turn))
 
 
 def synthesize_turn(plan: SegmentPlan) -> AudioSegment:

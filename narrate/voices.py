@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -157,19 +158,56 @@ def resolve_voice(spec: VoiceSpec, path: Path, lines: LineIndex, loc: Location, 
     line = lines.line(loc)
     if line:
         where += f", line {line}"
+    return validate_voice(
+        spec,
+        check=check,
+        engine_where=where,
+        voice_where=where,
+        describe_invalid=lambda exc: format_validation_error(exc, path, lines, prefix=loc),
+    )
+
+
+def voice_from_options(engine: str, settings: Mapping[str, Any]) -> Voice:
+    """A voice given on the command line (narrate say's --engine, --voice and --set), validated
+    and checked exactly as a voice in voices.yaml is; each message names the option to fix."""
+    if "engine" in settings:
+        raise VoicesError("--set: 'engine' is not a voice setting; choose the engine with --engine")
+    return validate_voice(
+        VoiceSpec.model_validate({**settings, "engine": engine}),
+        check=True,
+        engine_where="--engine",
+        voice_where="--voice",
+        describe_invalid=lambda exc: format_validation_error(exc, "--set", LineIndex(None)),
+    )
+
+
+def validate_voice(
+    spec: VoiceSpec,
+    *,
+    check: bool,
+    engine_where: str,
+    voice_where: str,
+    describe_invalid: Callable[[ValidationError], str],
+) -> Voice:
+    """The engine's settings model validates the voice's settings; with check, the engine (started)
+    also confirms it has the voice. The *_where strings say where to fix each kind of problem."""
     try:
         engine_cls = get_engine_class(spec.engine)
     except EngineError as exc:
-        raise VoicesError(f"{where}: {exc}") from None
+        raise VoicesError(f"{engine_where}: {exc}") from None
     try:
         settings = engine_cls.Settings.model_validate(spec.settings_data)
     except ValidationError as exc:
-        raise VoicesError(format_validation_error(exc, path, lines, prefix=loc)) from None
+        raise VoicesError(describe_invalid(exc)) from None
     if check:
         try:
-            get_engine(spec.engine).check_settings(settings)
+            engine = get_engine(spec.engine)
         except EngineError as exc:
-            raise VoicesError(f"{where}: {exc}") from None
+            raise VoicesError(f"{engine_where}: {exc}") from None
+        try:
+            engine.check_settings(settings)
+        except EngineError as exc:
+            raise VoicesError(f"{voice_where}: {exc}") from None
     return Voice(engine=spec.engine, settings=settings)
 
 

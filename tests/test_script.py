@@ -74,7 +74,7 @@ def test_minimal_hand_written_script(tmp_path: Path) -> None:
         ),
         (
             "chapter: 1\nturns: []\n",
-            "{path}: the script has no turns; add turns or rebuild it with 'narrate script --force'",
+            "{path}: the script has no turns; add turns or rebuild it with 'narrate script --chapter 1 --force'",
         ),
         ("- just\n- a list\n", "{path}, line 1: expected a mapping at the top of the file"),
     ],

@@ -44,8 +44,49 @@ def test_split_quotations(paragraph: str, expected: list[tuple[str, str]]) -> No
 
 
 def test_quotation_left_open_runs_to_the_end_of_the_paragraph() -> None:
-    segments = split_quotations('"It was a long speech, and it goes on')
-    assert segments == [Segment(kind="quote", text="It was a long speech, and it goes on", closed=False)]
+    goes_on = split_quotations('"It was a long speech, and it goes on', continues=True)
+    assert goes_on == [Segment(kind="quote", text="It was a long speech, and it goes on", closed=False)]
+    # Without a next paragraph that opens with a quotation mark, the closing mark is missing.
+    missing = split_quotations('"It was a long speech, and it goes on')
+    assert missing == [
+        Segment(kind="quote", text="It was a long speech, and it goes on", closed=False, never_closes=True)
+    ]
+
+
+def test_only_a_quotation_the_next_paragraph_does_not_take_up_never_closes() -> None:
+    chapter = parse_chapter(
+        "“A speech over two paragraphs,” he said, “goes on\n\n"
+        "“here, and ends.”\n\n"
+        "He said “this never closes.\n\n"
+        "Narration.\n\n"
+        "“Nor this one, open at a scene break\n\n* * *\n\n"
+        "“Nor the last."
+    )
+    assert [[(s.text, s.closed, s.never_closes) for s in p.quotes] for p in chapter.paragraphs] == [
+        [("A speech over two paragraphs,", True, False), ("goes on", False, False)],
+        [("here, and ends.", True, False)],
+        [("this never closes.", False, True)],
+        [],
+        [("Nor this one, open at a scene break", False, True)],
+        [("Nor the last.", False, True)],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        # a closing mark after a word and before a space closes when nothing later does
+        ("‘Off with her head’ the Queen shouted.", [(Q, "Off with her head"), (N, "the Queen shouted.")]),
+        ("He called it a ‘plan’ and left.", [(N, "He called it a"), (Q, "plan"), (N, "and left.")]),
+        ("‘Go’ she said. ‘Now.’", [(Q, "Go"), (N, "she said."), (Q, "Now.")]),
+        ("'Off with her head'", [(Q, "Off with her head")]),
+        # ... and is an apostrophe when a later mark closes the quotation
+        ("‘The Dawsons’ dog,’ she said.", [(Q, "The Dawsons’ dog,"), (N, "she said.")]),
+        ("'I'm goin' home,' he said.", [(Q, "I'm goin' home,"), (N, "he said.")]),
+    ],
+)
+def test_single_marks_after_a_word(paragraph: str, expected: list[tuple[str, str]]) -> None:
+    assert [(s.kind, s.text) for s in split_quotations(paragraph, "single")] == expected
 
 
 def test_british_single_quotes_are_quotations_when_there_are_no_double_quotes() -> None:
