@@ -158,3 +158,13 @@ def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
+
+
+def line_number(path: Path, section: str, key: str) -> int:
+    """The 1-based line of the first `key` line after the `section` line: where an error about it points.
+
+    Tests of the shipped YAML files use it so that editing their comments does not break them.
+    """
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(section))
+    return next(i for i in range(start, len(lines)) if lines[i].startswith(key)) + 1

@@ -30,7 +30,7 @@ from narrate.cli import cli
 from narrate.engines import get_engine_ids, registry
 from narrate.script import load_script
 
-from .conftest import REPO, SHORT_CHAPTER, make_project
+from .conftest import REPO, SHORT_CHAPTER, line_number, make_project
 from .measure import decode_mp3
 
 
@@ -299,9 +299,10 @@ def test_an_engine_whose_backend_is_not_installed(
     monkeypatch.delitem(registry._instances, "piper", raising=False)
     shutil.copy(REPO / "voices.piper.yaml", tone_project / "voices.yaml")
     result = build(tone_project)
+    line = line_number(REPO / "voices.piper.yaml", "narrator:", "  voice:")
     assert result.exit_code == 1
     assert result.output == (
-        f"Error: {tone_project}/voices.yaml, narrator.voice, line 20: the piper engine needs piper-tts; "
+        f"Error: {tone_project}/voices.yaml, narrator.voice, line {line}: the piper engine needs piper-tts; "
         "install it with: pip install 'narrate[piper]'\n"
     )
     assert not (tone_project / "output" / "chapter-3.mp3").exists()

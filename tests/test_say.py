@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from narrate.cli import cli
 from narrate.engines import get_engine_ids, registry
 
-from .conftest import REPO
+from .conftest import REPO, line_number
 from .measure import decode_mp3, median_f0, pcm_to_array, rms_dbfs
 
 # 25 words, with a pause at the comma.
@@ -188,9 +188,10 @@ def test_a_missing_engine_backend_names_the_pip_command(project: Path, monkeypat
     )
     # The same cast file a build would refuse, refused the same way.
     cast = run("-s", "lenin", "--voices", REPO / "voices.piper.yaml", TEXT, "--project", project)
+    line = line_number(REPO / "voices.piper.yaml", "narrator:", "  voice:")
     assert cast.exit_code == 1
     assert cast.output == (
-        f"Error: {REPO / 'voices.piper.yaml'}, narrator.voice, line 20: the piper engine needs piper-tts; "
+        f"Error: {REPO / 'voices.piper.yaml'}, narrator.voice, line {line}: the piper engine needs piper-tts; "
         "install it with: pip install 'narrate[piper]'\n"
     )
 
