@@ -22,8 +22,9 @@ from pathlib import Path
 import yaml
 
 from narrate.attribute import DEFAULT_WEIGHTS, Attribution, Weights, attribute_chapter, build_script
-from narrate.text import Chapter, parse_chapter
-from narrate.voices import CastSpec
+from narrate.script import load_script
+from narrate.text import Chapter, load_chapter, parse_chapter
+from narrate.voices import CastSpec, load_cast
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -39,40 +40,39 @@ def load_texts(which: str = "corpus") -> list[Text]:
     """(name, chapter, cast, gold) for each text of a set; gold is (speaker, quote start) per quotation."""
     texts = []
     if which in ("corpus", "all"):
-        shipped = yaml.safe_load((REPO / "scripts" / "chapter-19.yaml").read_text(encoding="utf-8"))
-        gold19 = [(t["speaker"], t["text"]) for t in shipped["turns"] if t.get("confidence") is not None]
-        voices = yaml.safe_load((REPO / "voices.yaml").read_text(encoding="utf-8"))
-        chapter = parse_chapter((REPO / "texts" / "chapter-19.txt").read_text(encoding="utf-8"))
-        texts.append(("chapter-19", chapter, cast_of(voices), gold19))
+        shipped = load_script(REPO / "scripts" / "chapter-19.yaml")
+        gold19 = [(t.speaker, t.text) for t in shipped.turns if t.confidence is not None]
+        cast = load_cast(REPO / "voices.yaml", check_voices=False).spec
+        texts.append(("chapter-19", load_chapter(REPO / "texts" / "chapter-19.txt"), cast, gold19))
     folders = {"corpus": [CORPUS], "heldout": [HELDOUT], "all": [CORPUS, HELDOUT]}[which]
     for folder in sorted(p for root in folders if root.is_dir() for p in root.iterdir() if p.is_dir()):
-        cast = cast_of(yaml.safe_load((folder / "cast.yaml").read_text(encoding="utf-8")))
+        cast = load_cast(folder / "cast.yaml", check_voices=False).spec
         gold = [(g["speaker"], g["quote"]) for g in yaml.safe_load((folder / "gold.yaml").read_text(encoding="utf-8"))]
-        chapter = parse_chapter((folder / "text.txt").read_text(encoding="utf-8"))
-        texts.append((folder.name, chapter, cast, gold))
+        texts.append((folder.name, load_chapter(folder / "text.txt"), cast, gold))
     return texts
 
 
-def cast_of(data: dict) -> CastSpec:
-    """The builder's view of a cast file: voices are not needed."""
-    for character in data.get("characters", {}).values():
-        character.pop("voice", None)
-    data.get("narrator", {}).pop("voice", None)
-    return CastSpec.model_validate(data)
-
-
 def attribute(texts: list[Text], weights: Weights = DEFAULT_WEIGHTS) -> dict[str, list[tuple[Attribution, str, str]]]:
-    """Per text, each quotation's (attribution, gold speaker, gold quote), aligned in order."""
+    """Per text, each quotation's (attribution, gold speaker, gold quote), aligned in order.
+
+    Each gold quote is the start of its quotation; scoring stops at the first that is not, so
+    a splitter change can never pair quotations with the wrong gold.
+    """
     result = {}
     for name, chapter, cast, gold in texts:
+        quotes = [q.text for paragraph in chapter.paragraphs for q in paragraph.quotes]
         found = [a for paragraph in attribute_chapter(chapter, cast, weights) for a in paragraph]
-        if len(found) != len(gold):
-            print(
-                f"{name}: the splitter found {len(found)} quotations, the gold has {len(gold)}; "
-                "scoring the aligned prefix",
-                file=sys.stderr,
-            )
-        result[name] = [(a, speaker, quote) for a, (speaker, quote) in zip(found, gold, strict=False)]
+        pairs = []
+        for quote, a, (speaker, start) in zip(quotes, found, gold, strict=False):
+            if not quote.startswith(start):
+                print(
+                    f"{name}: quotation {quote[:40]!r} is not the gold's {start!r}; scoring up to it", file=sys.stderr
+                )
+                break
+            pairs.append((a, speaker, start))
+        if len(quotes) != len(gold):
+            print(f"{name}: the splitter found {len(quotes)} quotations, the gold has {len(gold)}", file=sys.stderr)
+        result[name] = pairs
     return result
 
 
@@ -100,7 +100,7 @@ def score(texts: list[Text], show_errors: bool) -> None:
         print(f"{name:<20} {n:7d} {right:7d} {right / n:9.1%}")
     unseen = [(n, r) for name, n, r in rows if name != "chapter-19"]
     u_n, u_r = sum(n for n, _ in unseen), sum(r for _, r in unseen)
-    if unseen:
+    if unseen and len(unseen) < len(rows):
         print(f"{'all but chapter 19':<20} {u_n:7d} {u_r:7d} {u_r / u_n:9.1%}")
     print(f"{'everything':<20} {total:7d} {correct:7d} {correct / total:9.1%}")
     print(f"\n{'cue':<22} {'coverage':>9} {'precision':>10}")

@@ -1,9 +1,10 @@
 """Build speed and memory for chapter 19, beside the floor measured in the same run.
 
-Prints wall time and peak RSS (the narrate process, and its largest worker) for: a cold
-build, a rebuild with nothing changed, a rebuild after editing one turn's text, and a rebuild
-after changing Lenin's rate. The floor: espeak-ng synthesizing the whole chapter text in one
-call (the library in synchronous mode) plus one encode of that audio to the same MP3 profile.
+Prints wall time, peak RSS (the narrate process, and its largest worker) and how many turns
+were rendered anew for: a cold build, a rebuild with nothing changed, a rebuild after editing
+one turn's text, and a rebuild after changing Lenin's rate. The floor: espeak-ng synthesizing
+the whole chapter text in one call (the library in synchronous mode) plus one encode of that
+audio to the same MP3 profile.
 
     python benchmarks/build_speed.py [--jobs N]
 """
@@ -23,7 +24,14 @@ REPO = Path(__file__).resolve().parent.parent
 
 MEASURE = """
 import json, resource, sys, time
+import narrate.build
 from narrate.__main__ import main
+results = []
+build_chapter = narrate.build.build_chapter
+def recording(*args, **kwargs):  # the CLI imports build_chapter when it runs: it gets this one
+    results.append(build_chapter(*args, **kwargs))
+    return results[-1]
+narrate.build.build_chapter = recording
 sys.argv = ["narrate", "build", "--chapter", "19", "--quiet", *sys.argv[1:]]
 start = time.perf_counter()
 try:
@@ -36,6 +44,8 @@ print(json.dumps({
     "wall": wall,
     "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    "rendered": results[0].rendered,
+    "turns": results[0].turns,
 }), file=sys.stderr)
 """
 
@@ -46,6 +56,14 @@ def run_build(project: Path, jobs: int | None) -> dict:
     if done.returncode:
         sys.exit(f"build failed: {done.stderr}")
     return json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the one occurrence of old in a file; stop if there is none, or the rebuild would measure nothing."""
+    text = path.read_text(encoding="utf-8")
+    if text.count(old) != 1:
+        sys.exit(f"{path.name} holds {text.count(old)} copies of {old!r}, not one; update the benchmark's edit")
+    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def floor(project: Path) -> dict:
@@ -96,31 +114,30 @@ def main() -> None:
         for name in ("voices.yaml", "book.yaml", "settings.yaml"):
             shutil.copy(REPO / name, project / name)
 
-        rows = []
         base = floor(project)
-        rows.append(("floor: espeak-ng whole chapter + one encode", base["wall"], base["rss_mb"], None))
+        rows: list[tuple[str, float, float, dict | None]] = [
+            ("floor: espeak-ng whole chapter + one encode", base["wall"], base["rss_mb"], None)
+        ]
         cold = run_build(project, args.jobs)
-        rows.append(("cold build", cold["wall"], cold["rss_mb"], cold["worker_rss_mb"]))
+        rows.append(("cold build", cold["wall"], cold["rss_mb"], cold))
         same = run_build(project, args.jobs)
-        rows.append(("rebuild, nothing changed", same["wall"], same["rss_mb"], same["worker_rss_mb"]))
-        script = project / "scripts" / "chapter-19.yaml"
-        script.write_text(
-            script.read_text(encoding="utf-8").replace("Stay a little longer.", "Stay a little longer, please.")
-        )
-        edit = run_build(project, args.jobs)
-        rows.append(("rebuild after a one-turn edit", edit["wall"], edit["rss_mb"], edit["worker_rss_mb"]))
-        voices = project / "voices.yaml"
-        voices.write_text(voices.read_text(encoding="utf-8").replace("rate: 140", "rate: 150"))
+        rows.append(("rebuild, nothing changed", same["wall"], same["rss_mb"], same))
+        edit(project / "scripts" / "chapter-19.yaml", "Stay a little longer.", "Stay a little longer, please.")
+        edited = run_build(project, args.jobs)
+        rows.append(("rebuild after a one-turn edit", edited["wall"], edited["rss_mb"], edited))
+        edit(project / "voices.yaml", "rate: 140", "rate: 150")
         recast = run_build(project, args.jobs)
-        rows.append(("rebuild after Lenin's rate changed", recast["wall"], recast["rss_mb"], recast["worker_rss_mb"]))
+        rows.append(("rebuild after Lenin's rate changed", recast["wall"], recast["rss_mb"], recast))
 
     print(
         f"chapter 19: {base['audio_s'] / 60:.1f} min of speech (floor's espeak alone: {base['synth']:.2f} s); "
         f"{os.cpu_count()} cores; jobs={args.jobs or 'default'}"
     )
-    print(f"{'':<45} {'wall s':>8} {'x floor':>8} {'RSS MB':>8} {'worker MB':>10}")
-    for name, wall, rss, worker in rows:
-        print(f"{name:<45} {wall:8.2f} {wall / base['wall']:8.2f} {rss:8.0f} {worker or 0:10.0f}")
+    print(f"{'':<45} {'wall s':>8} {'x floor':>8} {'RSS MB':>8} {'worker MB':>10} {'rendered':>9}")
+    for name, wall, rss, build in rows:
+        worker = build["worker_rss_mb"] if build else 0
+        rendered = f"{build['rendered']}/{build['turns']}" if build else ""
+        print(f"{name:<45} {wall:8.2f} {wall / base['wall']:8.2f} {rss:8.0f} {worker:10.0f} {rendered:>9}")
     print(
         f"targets: cold <= 1.0x floor; unchanged < 1 s; one-turn edit < 1.5 s; "
         f"voice change < half the cold build ({cold['wall'] / 2:.2f} s)"

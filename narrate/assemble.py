@@ -12,7 +12,8 @@ from typing import Final
 
 from .book import BookInfo, load_book
 from .errors import ExportError, NarrateError
-from .mp3 import iter_frames, samples_per_frame, strip_id3
+from .export import book_tags, write_tags
+from .mp3 import read_frame_stats, strip_id3
 from .project import Project
 from .yamlfile import write_atomically
 
@@ -76,25 +77,23 @@ def collect_chapters(project: Project) -> list[BookChapter]:
             f"no built chapters in {project.relative(project.output_dir)}; run: narrate build --chapter N"
         )
     chapters: list[BookChapter] = []
-    fmt: tuple[int, int, int] | None = None
+    fmt: tuple[frozenset[int], ...] | None = None
     position = 0.0
     for n in numbers:
         path = project.mp3_path(n)
-        frames = list(iter_frames(strip_id3(path.read_bytes())))
-        if not frames:
+        stats = read_frame_stats(path.read_bytes())
+        if not stats.frames:
             raise NarrateError(f"{project.relative(path)} holds no MP3 audio; rebuild it: narrate build --chapter {n}")
-        kinds = set(frames)
-        if len(kinds) != 1 or (fmt is not None and kinds != {fmt}):
+        kind = (stats.bitrates_kbps, stats.sample_rates, stats.channels)
+        if any(len(values) != 1 for values in kind) or (fmt is not None and kind != fmt):
             raise NarrateError(
                 f"{project.relative(path)} is not encoded like the other chapters; rebuild every chapter "
                 "with the same --profile"
             )
-        fmt = frames[0]
-        rate = fmt[1]
-        duration = len(frames) * samples_per_frame(rate) / rate
-        start_ms, end_ms = round(position * 1000), round((position + duration) * 1000)
+        fmt = kind
+        start_ms, end_ms = round(position * 1000), round((position + stats.duration) * 1000)
         chapters.append(BookChapter(n, chapter_title(path) or f"Chapter {n}", path, start_ms, end_ms))
-        position += duration
+        position += stats.duration
     return chapters
 
 
@@ -121,36 +120,30 @@ def write_book_mp3(path: Path, chapters: list[BookChapter], book: BookInfo) -> N
 
     Several players (BookPlayer, Prologue, Overcast) ignore CHAP frames without a CTOC.
     """
-    from mutagen.id3 import CHAP, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTOCFlags
+    from mutagen.id3 import CHAP, CTOC, TIT2, CTOCFlags
+
+    ids = [f"chp{c.number}" for c in chapters]
+    toc = CTOC(
+        element_id="toc",
+        flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+        child_element_ids=ids,
+        sub_frames=[TIT2(encoding=3, text=book.title)],
+    )
+    marks = [
+        CHAP(
+            element_id=element_id,
+            start_time=chapter.start_ms,
+            end_time=chapter.end_ms,
+            sub_frames=[TIT2(encoding=3, text=chapter.title)],
+        )
+        for element_id, chapter in zip(ids, chapters, strict=True)
+    ]
 
     def write(tmp: Path) -> None:
         with tmp.open("wb") as out:
             for chapter in chapters:
                 out.write(strip_id3(chapter.mp3.read_bytes()))
-        tags = ID3()
-        tags.add(TIT2(encoding=3, text=book.title))
-        tags.add(TALB(encoding=3, text=book.title))
-        tags.add(TPE1(encoding=3, text=book.author))
-        tags.add(TCON(encoding=3, text=book.genre))
-        ids = [f"chp{c.number}" for c in chapters]
-        tags.add(
-            CTOC(
-                element_id="toc",
-                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                child_element_ids=ids,
-                sub_frames=[TIT2(encoding=3, text=book.title)],
-            )
-        )
-        for element_id, chapter in zip(ids, chapters, strict=True):
-            tags.add(
-                CHAP(
-                    element_id=element_id,
-                    start_time=chapter.start_ms,
-                    end_time=chapter.end_ms,
-                    sub_frames=[TIT2(encoding=3, text=chapter.title)],
-                )
-            )
-        tags.save(tmp, v2_version=4)
+        write_tags(tmp, book_tags(book), [toc, *marks])
 
     write_atomically(path, write)
 

@@ -16,16 +16,18 @@ Attribution"), from the most precise cue to the least:
    ("However,", "As for") or when one speaker is in the middle of a long argument. A name
    inside a quotation is the person addressed (a vocative), never the speaker.
 
-One paragraph, one speaker. Pronouns are resolved by gender to the most recent fitting
-character, preferring the one the conversation expects. All functions are pure.
+One paragraph, one speaker. A pronoun is resolved by gender: first to whoever the paragraph
+(or the narration just before it) names, the subject of the latest sentence first; then to
+the one the conversation expects; then to the most recent fitting mention.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Final
 
 from .script import CHECK_BELOW, CastScript, Turn
@@ -46,6 +48,8 @@ SPEECH_VERBS: Final = frozenset(
     pursued ejaculated quoth""".split()
 )
 FIRST_PERSON: Final = frozenset({"i", "we"})
+# The cue a tag gets from how its subject was resolved.
+TAG_CUES: Final = {"name": "tag", "pronoun": "pronoun tag", "first-person": "first-person tag"}
 PRONOUN_GENDER: Final = {"he": "male", "she": "female"}
 ADVERB: Final = r"(?:,?\s+(?:then|again|now|also|at last|once more|still|\w+ly),?)?"
 # A paragraph opening with one of these goes on with the same speech.
@@ -65,11 +69,12 @@ ANSWERS: Final = re.compile(
 )
 # "My dear, ...", "Sir, ...": a paragraph that opens by addressing someone answers them.
 ADDRESS: Final = re.compile(
-    r"^(?:my (?:dear|dearest|love|friend|good \w+)|sir|madam|ma’am|ma'am|miss|mister|dear|comrade|"
+    r"^(?:my (?:dear|dearest|love|friend|good \w+)|sir|madam|ma'am|miss|mister|dear|comrade|"
     r"gentlemen|ladies|father|mother|uncle|aunt|doctor|captain|colonel)\b[^.!?]{0,20}?[,!]",
     re.IGNORECASE,
 )
-SECOND_PERSON: Final = re.compile(r"\b(?:you|your|yours|yourself|yourselves)\b", re.IGNORECASE)
+# Words of a name that name nobody in particular (two-letter ones like "Mr" are skipped anyway).
+TITLES: Final = frozenset({"Mrs", "Miss", "Sir", "Lady"})
 MAX_PARTICIPANTS: Final = 10
 # How many paragraphs of narration end a conversation.
 CONVERSATION_GAP: Final = 3
@@ -78,31 +83,32 @@ LONG_SPEECH_WORDS: Final = 40
 
 @dataclass(frozen=True)
 class Weights:
-    """The conversation model's scores (log-odds-like), in one place so they can be fitted.
+    """The conversation model's scores (log-odds-like), all in one place so they can be fitted.
 
-    The field defaults are the hand-set starting point; DEFAULT_WEIGHTS are what
-    benchmarks/fit_attribution.py found from there on the annotated corpus (its
-    --cross-validate scores each text with weights fitted without it).
+    The values are set by hand. benchmarks/fit_attribution.py can fit the float ones to the
+    annotated corpus, but a fit has not scored better on passages it did not see (the held-out
+    set, or each development passage held out in turn), so none is shipped.
     """
 
     switch_prior: float = 1.0
     """Any new paragraph: a change of speaker over the same speaker going on."""
+    second_speaker: float = 0.3
+    """Early in a conversation, someone new answering the first speaker (a third speaker
+    later pays third_speaker instead)."""
+    opener_named: float = 0.3
+    """The character the narration named last opens the conversation."""
+    opener_answers: float = 0.5
+    """Against a conversation's first quotation answering someone unseen."""
     after_question: float = 2.0
     """The previous paragraph ended with a question."""
-    addressed_question: float = 0.0
-    """...a question with "you" in it, which expects an answer; "How can one ...?" does not."""
     answer: float = 1.5
     """The paragraph opens like an answer ("No.", "Very much,")."""
     addresses: float = 1.5
     """It opens by addressing someone ("Sir, ...")."""
-    question: float = 0.0
-    """It is itself a short question: the listener interjecting."""
     connective: float = 2.5
     """It opens with a connective that carries a speech on ("However,")."""
     long_run: float = 1.5
     """It and the previous paragraph are both long speeches, with no question between."""
-    rhetorical: float = 0.0
-    """The previous paragraph was a long speech ending in a question without "you"."""
     after_narration: float = 0.5
     """Narration came between: the same speaker becomes likelier (a beat, then more words)."""
     third_speaker: float = 1.5
@@ -115,8 +121,8 @@ class Weights:
     """Choosing 'unknown' over a name."""
     addressed: float = 6.0
     """The person a quotation addresses by name is not its speaker."""
-    addressee_answers: float = 1.0
-    """...and is the likeliest to speak next."""
+    addressee_answers: float = 2.0
+    """...and is the likeliest to speak next, even as a third speaker (third_speaker)."""
     anchors: tuple[tuple[str, float], ...] = (
         ("tag", 12.0),
         ("first-person tag", 12.0),
@@ -127,13 +133,15 @@ class Weights:
     )
     """How strongly a paragraph's own cue pins its speaker."""
 
+    @cached_property
+    def _anchor_weights(self) -> dict[str, float]:
+        return dict(self.anchors)
+
     def anchor(self, cue: str) -> float:
-        return dict(self.anchors)[cue]
+        return self._anchor_weights[cue]
 
 
-DEFAULT_WEIGHTS: Final = Weights(
-    switch_prior=2.0, answer=0.5, connective=5.5, after_narration=1.5, addressee_answers=2.0
-)
+DEFAULT_WEIGHTS: Final = Weights()
 
 CONFIDENCE: Final = {
     "tag": 0.95,
@@ -187,7 +195,7 @@ class Names:
             forms[cid] = set(names)
             for name in names:
                 for token in re.findall(r"[A-Z][\w’'-]+", name):
-                    if len(token) > 2 and token.rstrip(".") not in ("Mr", "Mrs", "Miss", "Dr", "Ms", "Sir", "Lady"):
+                    if len(token) > 2 and token not in TITLES:
                         owners.setdefault(token, set()).add(cid)
         # One word of a full name ("Quist" of "Inspector Mara Quist") names its owner when no
         # other character shares it.
@@ -201,9 +209,11 @@ class Names:
                 if form[:1].islower():  # "the Hatter" also opens a sentence as "The Hatter"
                     pairs.append((form[:1].upper() + form[1:], cid))
         pairs.sort(key=lambda p: -len(p[0]))  # longest first: "Mr. Holmes" before "Holmes"
-        self.cast = cast
         # A cast typed with ' must still find the ’ of a typeset text, and the other way round.
-        self.alternatives = "|".join(rf"(?<![\w’']){name_pattern(form)}(?![\w’'])" for form, _ in pairs)
+        # One pair of lookarounds around all the names: a pair per name made this, the
+        # builder's hot path, ten times slower.
+        names = "|".join(name_pattern(form) for form, _ in pairs)
+        self.alternatives = rf"(?<![\w’'])(?:{names})(?![\w’'])" if pairs else ""
         self.owner = {apostrophes(form): cid for form, cid in pairs}
         self.pattern = re.compile(self.alternatives) if pairs else None
 
@@ -224,9 +234,9 @@ class Conversation:
     """What the builder remembers while reading forward."""
 
     mentions: list[str] = field(default_factory=list)
-    """Characters named in the narration, most recent last."""
+    """Characters named in the narration or heard speaking, most recent last."""
     speakers: list[str] = field(default_factory=list)
-    """Speakers of the current conversation, one entry per paragraph, most recent last."""
+    """Speakers of the current conversation, one entry per paragraph whose speaker is known, most recent last."""
     narration_gap: int = 0
     open_speaker: str | None = None
     last_paragraph: Paragraph | None = None
@@ -236,6 +246,11 @@ class Conversation:
             if cid in self.mentions:
                 self.mentions.remove(cid)
             self.mentions.append(cid)
+
+    @property
+    def is_over(self) -> bool:
+        """Enough narration has passed since the last quotation that the next one starts anew."""
+        return self.narration_gap >= CONVERSATION_GAP
 
     def reset(self) -> None:
         self.speakers.clear()
@@ -248,20 +263,14 @@ class TurnEvidence:
 
     after_question: bool
     """The previous paragraph's last quotation asked something."""
-    addressed_question: bool
-    """...and its last sentence, the question, speaks to "you"."""
     answer: bool
     """The paragraph opens like an answer ("No.", "Very much,")."""
     addresses: bool
     """It opens by addressing someone ("My dear, ...", "Sir, ...")."""
-    question: bool
-    """It is a short question."""
     connective: bool
     """It opens with a connective that carries a speech on ("However,", "As for")."""
     long_run: bool
     """It and the previous paragraph are both long speeches, with no question between."""
-    rhetorical: bool
-    """The previous paragraph is a long speech ending in a question to nobody in particular."""
     after_narration: bool
     """Narration came between it and the previous quotation."""
 
@@ -269,19 +278,12 @@ class TurnEvidence:
         return (
             w.switch_prior
             + w.after_question * self.after_question
-            + w.addressed_question * self.addressed_question
             + w.answer * self.answer
             + w.addresses * self.addresses
-            + w.question * self.question
         )
 
     def stay_score(self, w: Weights) -> float:
-        return (
-            w.connective * self.connective
-            + w.long_run * self.long_run
-            + w.rhetorical * self.rhetorical
-            + w.after_narration * self.after_narration
-        )
+        return w.connective * self.connective + w.long_run * self.long_run + w.after_narration * self.after_narration
 
 
 @dataclass(frozen=True)
@@ -296,7 +298,7 @@ class Record:
     turn: TurnEvidence
     new_conversation: bool
     present: tuple[str, ...]
-    """Characters named lately in the narration, most recent first."""
+    """The last three characters named in the narration or heard speaking, most recent first."""
 
 
 class Attributor:
@@ -308,7 +310,7 @@ class Attributor:
         self.results: list[list[Attribution]] = []
         self.cast = cast
         self.names = Names(cast)
-        self.narrator = cast.narrator.character if cast.narrator.person == "first" else None
+        self.narrator = cast.first_person_character
         subject = self.names.subject()
         verbs = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
         self.after_subject = re.compile(rf"^{subject}{ADVERB}\s+(?P<verb>[a-z]+(?:\s+(?:in|on|out|up))?)\b")
@@ -317,23 +319,22 @@ class Attributor:
         self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?:{verbs})\b[^.!?]*[:,—-]\s*$")
         self.sentence_subject = re.compile(rf"(?:^|[.!?;]\s+|—\s*){subject}{ADVERB}\s+[a-z]")
         self.state = Conversation()
-        self.said_here: list[str] = []
-        """Speakers named by a tag in the paragraph being read, in order."""
-        self.named_here: list[str] = []
-        """Characters named in its narration so far, in order."""
 
     # -- resolving who a subject is -------------------------------------------------
 
-    def resolve(self, who: str, expected: str | None = None) -> tuple[str, str] | None:
-        """(character id, cue kind) for a name or pronoun; None when it names nobody in the cast."""
+    def resolve(self, who: str, expected: str | None = None, nearby: Sequence[str] = ()) -> tuple[str, str] | None:
+        """(character id, cue kind) for a name or pronoun; None when it names nobody in the cast.
+
+        nearby: who the paragraph has just named, likeliest antecedent first.
+        """
         lower = who.lower()
         if lower in FIRST_PERSON:
             return (self.narrator, "first-person") if self.narrator else None
         if lower in PRONOUN_GENDER:
             gender = PRONOUN_GENDER[lower]
-            # Within a paragraph "he" is whoever it has just named as speaking, then whoever
-            # else it has named; only then the one the conversation expects.
-            for cid in [*self.said_here[::-1], *self.named_here[::-1]]:
+            # Within a paragraph "he" is whoever it has just named; only then the one the
+            # conversation expects.
+            for cid in nearby:
                 if cid != self.narrator and self.gender(cid) == gender:
                     return cid, "pronoun"
             if expected and self.gender(expected) == gender and expected != self.narrator:
@@ -362,33 +363,33 @@ class Attributor:
 
     # -- cues -------------------------------------------------------------------------
 
-    def tag_after(self, quote: Segment, after: Segment, expected: str | None) -> Attribution | None:
+    def tag_after(
+        self, quote: Segment, after: Segment, expected: str | None, nearby: Sequence[str] = ()
+    ) -> Attribution | None:
         """A tag or beat opening the narration right after a quotation."""
         text = after.text
         for pattern in (self.after_verb, self.after_subject):
             m = pattern.match(text)
             if not m:
                 continue
-            hit = self.resolve(m["who"], expected)
+            hit = self.resolve(m["who"], expected, nearby)
             if not hit:
                 continue
             verb = m["verb"].split()[0]
             speech = verb in SPEECH_VERBS or not quote.text.rstrip().endswith(".")
             if pattern is self.after_verb or speech:
-                return found(
-                    hit[0], {"name": "tag", "pronoun": "pronoun tag", "first-person": "first-person tag"}[hit[1]]
-                )
+                return found(hit[0], TAG_CUES[hit[1]])
             return found(hit[0], "beat")
         return None
 
-    def tag_before(self, before: Segment, expected: str | None) -> Attribution | None:
+    def tag_before(self, before: Segment, expected: str | None, nearby: Sequence[str] = ()) -> Attribution | None:
         """A tag ending the narration just before a quotation: "Holmes turned to me and said:"."""
         clause = re.split(r"(?<=[.!?])\s+", before.text)[-1]
         # The subject right before the verb ("... and then he said:") before any earlier one
         # ("I gave him the details he asked for and then he said:").
         m = self.before_adjacent.search(clause) or self.before.search(clause)
         if m:
-            hit = self.resolve(m["who"], expected)
+            hit = self.resolve(m["who"], expected, nearby)
             if hit:
                 return found(hit[0], "first-person tag" if hit[1] == "first-person" else "preceding tag")
         return None
@@ -425,7 +426,7 @@ class Attributor:
         choice that counts, with the whole conversation in view.
         """
         # The last few turns are the conversation that matters (and keep long chapters linear).
-        speakers = [] if self.state.narration_gap >= CONVERSATION_GAP else self.state.speakers[-2 * MAX_PARTICIPANTS :]
+        speakers = [] if self.state.is_over else self.state.speakers[-2 * MAX_PARTICIPANTS :]
         last = speakers[-1] if speakers else None
         if (
             last is not None
@@ -441,15 +442,12 @@ class Attributor:
 
     def turn_evidence(self, paragraph: Paragraph) -> TurnEvidence:
         previous = self.state.last_paragraph
-        first = paragraph.quotes[0].text.lstrip("—-–… ")
+        first = apostrophes(paragraph.quotes[0].text.lstrip("—-–… "))
         prior = previous.quotes[-1].text.rstrip() if previous is not None and previous.quotes else ""
         words = lambda p: sum(len(q.text.split()) for q in p.quotes)  # noqa: E731
         after_question = prior.endswith("?")
-        asked = re.split(r"(?<=[.!?])\s+", prior)[-1]
         return TurnEvidence(
             after_question=after_question,
-            addressed_question=after_question and bool(SECOND_PERSON.search(asked)),
-            question=paragraph.quotes[-1].text.rstrip().endswith("?") and words(paragraph) < LONG_SPEECH_WORDS,
             answer=bool(ANSWERS.match(first)),
             addresses=bool(ADDRESS.match(first)) or any(start < 3 for start, _, _ in self.names.find(first[:40])),
             connective=bool(CONNECTIVES.match(first)),
@@ -458,9 +456,6 @@ class Attributor:
                 and not after_question
                 and words(previous) >= LONG_SPEECH_WORDS
                 and words(paragraph) >= LONG_SPEECH_WORDS
-            ),
-            rhetorical=bool(
-                after_question and words(previous) >= LONG_SPEECH_WORDS and not SECOND_PERSON.search(asked)
             ),
             after_narration=self.state.narration_gap > 0,
         )
@@ -478,12 +473,11 @@ class Attributor:
         if not records:
             return
         w = self.weights
-        people = [r.anchor.speaker for r in records if r.anchor and r.anchor.speaker != UNKNOWN]
+        people = [r.anchor.speaker for r in records if r.anchor]
         for r in records:
             people.extend(r.present)
         if self.narrator:
             people.append(self.narrator)
-        people.extend(reversed(self.state.mentions[-3:]))
         # "unknown" stands for someone the text has not named: better than a wrong name.
         participants = [*list(dict.fromkeys(people))[:MAX_PARTICIPANTS], UNKNOWN]
         states: list[tuple[str, str | None]] = [(a, b) for a in participants for b in [None, *participants] if a != b]
@@ -498,7 +492,7 @@ class Attributor:
                 # "she said": any woman of the conversation fits; the nearest mention a little more.
                 fits = self.gender(speaker) == self.gender(anchor.speaker) and speaker != self.narrator
                 score += (w.pronoun_antecedent if speaker == anchor.speaker else 0.0) if fits else -w.anchor(anchor.cue)
-            elif anchor and anchor.speaker != UNKNOWN:
+            elif anchor:
                 score += 0.0 if speaker == anchor.speaker else -w.anchor(anchor.cue)
 
             if speaker in record.addressed:
@@ -508,8 +502,8 @@ class Attributor:
         first = records[0]
         scores = {
             st: emission(0, st[0])
-            + (0.3 if first.present and st[0] == first.present[0] else 0.0)
-            - (0.0 if st[1] is None else 0.5)
+            + (w.opener_named if first.present and st[0] == first.present[0] else 0.0)
+            - (0.0 if st[1] is None else w.opener_answers)
             for st in states
         }
         back: list[dict[tuple[str, str | None], tuple[str, str | None]]] = []
@@ -525,7 +519,7 @@ class Attributor:
                     elif speaker == prev:
                         target, step = (speaker, cur), switch
                     else:
-                        target, step = (speaker, cur), switch - (w.third_speaker if prev else 0.3)
+                        target, step = (speaker, cur), switch - (w.third_speaker if prev else w.second_speaker)
                     if speaker == self.narrator and speaker != cur:
                         # A first-person narrator takes part in nearly every conversation they
                         # tell: the likeliest one to answer, after whoever spoke before.
@@ -548,7 +542,7 @@ class Attributor:
                     found(speaker, "pronoun tag") if a.cue == "pronoun tag" else a for a in self.results[record.index]
                 ]
                 continue
-            if record.anchor and record.anchor.speaker != UNKNOWN:
+            if record.anchor:
                 continue
             if speaker == UNKNOWN:
                 cue = "none"
@@ -562,10 +556,8 @@ class Attributor:
                 cue = "answer"
             else:
                 cue = "alternation"
-            self.results[record.index] = [
-                a if a.cue in ("tag", "first-person tag", "preceding tag") else found(speaker, cue)
-                for a in self.results[record.index]
-            ]
+            # Without a cue of its own, nothing in the paragraph named a speaker.
+            self.results[record.index] = [found(speaker, cue)] * len(self.results[record.index])
 
     # -- one paragraph ------------------------------------------------------------------
 
@@ -584,23 +576,23 @@ class Attributor:
         hint = self.expected_speaker(evidence, addressed)
         segments = paragraph.segments
         per_quote: list[Attribution | None] = []
-        self.said_here = []
+        said: list[str] = []  # speakers named by this paragraph's tags so far
         # "Mrs. Sheridan joined them." just before a quotation: she is who "she said" means.
         last = state.last_paragraph
-        self.named_here = self.named_in(last.text) if last is not None and not last.quotes else []
+        named = self.named_in(last.text) if last is not None and not last.quotes else []
         for i, segment in enumerate(segments):
             if segment.kind != "quote":
-                self.named_here.extend(self.named_in(segment.text))
+                named.extend(self.named_in(segment.text))
                 continue
+            nearby = [*reversed(said), *reversed(named)]
             after = segments[i + 1] if i + 1 < len(segments) and segments[i + 1].kind == "narration" else None
             before = segments[i - 1] if i > 0 and segments[i - 1].kind == "narration" else None
-            attribution = self.tag_after(segment, after, hint) if after else None
+            attribution = self.tag_after(segment, after, hint, nearby) if after else None
             if attribution is None and before is not None:
-                attribution = self.tag_before(before, hint)
+                attribution = self.tag_before(before, hint, nearby)
             if attribution is not None and attribution.cue == "tag":
-                self.said_here.append(attribution.speaker)
+                said.append(attribution.speaker)
             per_quote.append(attribution)
-        self.said_here, self.named_here = [], []
         # A name set off inside the quotation is the listener: a beat or pronoun pointing at
         # that character points at the wrong one.
         per_quote = [
@@ -626,7 +618,7 @@ class Attributor:
                 anchor=chosen,
                 addressed=frozenset(addressed),
                 turn=evidence,
-                new_conversation=paragraph.scene_break or state.narration_gap >= CONVERSATION_GAP,
+                new_conversation=paragraph.scene_break or state.is_over,
                 present=tuple(reversed(state.mentions[-3:])),
             )
         )
@@ -637,7 +629,7 @@ class Attributor:
         state.mention(c for s in segments if s.kind == "narration" for _, _, c in self.names.find(s.text))
         speaker = result[-1].speaker
         if speaker != UNKNOWN:
-            if state.narration_gap >= CONVERSATION_GAP:
+            if state.is_over:
                 state.speakers.clear()
             state.speakers.append(speaker)
             if speaker != self.narrator:
@@ -687,7 +679,7 @@ def build_script(chapter: Chapter, cast: CastSpec, source: str | None = None) ->
                     speaker=a.speaker,
                     text=segment.text,
                     paragraph=paragraph.number,
-                    confidence=round(a.confidence, 2),
+                    confidence=a.confidence,
                     cue=f"{a.cue}; the quotation never closes: check where it ends" if segment.never_closes else a.cue,
                     check=a.confidence < CHECK_BELOW or segment.never_closes,
                     scene_break=scene_break,

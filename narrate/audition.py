@@ -17,7 +17,7 @@ from typing import Any, Final
 from .cache import Cache
 from .errors import ExportError, TextError
 from .master import to_pcm16
-from .mp3 import samples_per_frame
+from .mp3 import frames_to_seconds
 from .project import Project
 from .render import plan_segment, render_segment, render_segment_audio
 from .settings import Profile, load_settings
@@ -69,8 +69,7 @@ def write_sample(
         raise ValueError("a speaker brings their own engine; give a speaker or an engine, not both")
     if speaker is None and engine is None and not settings:
         raise ValueError("give a speaker, or an engine or settings")
-    if not text.strip():
-        raise TextError("there is nothing to say; give the text to speak")
+    check_sample_text(text)
     if output is not None:
         check_sample_path(output)
     mastering = load_settings(project.settings_path).profile(profile)
@@ -98,13 +97,21 @@ def render_sample(text: str, voice: Voice, path: Path, profile: Profile, label: 
         return len(audio.samples) / profile.sample_rate
     segment = render_segment(plan, profile, nothing_kept)
     write_atomically(path, lambda tmp: tmp.write_bytes(segment.mp3))
-    return segment.frames * samples_per_frame(profile.sample_rate) / profile.sample_rate
+    return frames_to_seconds(segment.frames, profile.sample_rate)
+
+
+def check_sample_text(text: str) -> None:
+    """Refuse a text with nothing to speak."""
+    if not text.strip():
+        raise TextError("there is nothing to say; give the text to speak")
 
 
 def check_sample_path(path: Path) -> None:
     """Refuse an output whose suffix names a format narrate does not write."""
     if path.suffix.lower() not in SAMPLE_FORMATS:
-        raise ExportError(f"{path}: a sample is written as .mp3 or .wav; end the file name with one of them")
+        raise ExportError(
+            f"{path}: a sample is written as {' or '.join(SAMPLE_FORMATS)}; end the file name with one of them"
+        )
 
 
 def sample_label(voice: Voice) -> str:

@@ -15,7 +15,7 @@ from typing import Final
 from .attribute import build_script
 from .book import load_book
 from .cache import Cache
-from .check import ACX_MAX_MINUTES
+from .check import ACX_MAX_MINUTES, FASTEST_WORDS_PER_MINUTE
 from .errors import ExportError, NarrateError, ScriptError
 from .export import chapter_tags, write_mp3, write_subtitles, write_timings
 from .project import Project
@@ -23,15 +23,13 @@ from .render import Progress, render_chapter
 from .script import CastScript, check_speakers, keep_corrections, load_script, save_script
 from .settings import load_settings
 from .text import hash_file, load_chapter
-from .voices import load_cast
+from .voices import CastSpec, load_cast
 from .yamlfile import written_together
 
 log = logging.getLogger(__name__)
 
-# Faster than any voice reads aloud (espeak-ng's fastest rate is 450 words a minute): a script
-# with more words than this for ACX_MAX_MINUTES cannot fit in one file however it is read, so
-# it is refused before hours of synthesis rather than after them.
-FASTEST_WORDS_PER_MINUTE: Final = 500
+# A script with more than FASTEST_WORDS_PER_MINUTE * ACX_MAX_MINUTES words cannot fit in one
+# file however it is read, so it is refused before hours of synthesis rather than after them.
 # An audiobook's usual pace, to say how long a chapter may be.
 USUAL_WORDS_PER_MINUTE: Final = 150
 
@@ -57,11 +55,21 @@ def make_script(
 ) -> CastScript:
     """Build a chapter's cast script from its text and the cast in voices.yaml."""
     project.require_chapter(chapter)
-    text_path = project.text_path(chapter)
     cast = load_cast(voices_path or project.voices_path, check_voices=False)
+    text_path = project.text_path(chapter)
+    return script_from_text(
+        text_path, cast.spec, source=project.relative(text_path), encoding=encoding, chapter=chapter
+    )
+
+
+def script_from_text(
+    text_path: Path, cast: CastSpec, *, source: str, encoding: str = "utf-8", chapter: int | None = None
+) -> CastScript:
+    """The builder's cast script of a text; source names the text in the script, and chapter
+    numbers a script whose text has no 'Chapter N' heading."""
     parsed = load_chapter(text_path, encoding)
-    script = build_script(parsed, cast.spec, source=project.relative(text_path))
-    if parsed.number is None:
+    script = build_script(parsed, cast, source=source)
+    if chapter is not None and parsed.number is None:
         script = script.model_copy(update={"chapter": chapter})
     return script
 
@@ -98,8 +106,7 @@ def write_chapter_script(
 def write_text_script(text_path: Path, cast_path: Path, output: Path, *, encoding: str = "utf-8") -> ScriptResult:
     """The builder's own cast script for any text, with no corrections merged in."""
     cast = load_cast(cast_path, check_voices=False)
-    chapter = load_chapter(text_path, encoding)
-    script = build_script(chapter, cast.spec, source=str(text_path))
+    script = script_from_text(text_path, cast.spec, source=str(text_path), encoding=encoding)
     save_script(script, output)
     return ScriptResult(output, script, 0)
 
@@ -126,7 +133,45 @@ def build_chapter(
     project.require_chapter(chapter)
     ensure_writable(project.output_dir)
     with chapter_lock(project, chapter):
-        return _build_locked(project, chapter, voices_path, profile, jobs, use_cache, progress, keep_script, encoding)
+        # The cast first, every voice checked: a bad voice is refused before a script is written.
+        cast = load_cast(voices_path or project.voices_path)
+        script, created = chapter_script(project, chapter, cast.spec, keep_script=keep_script, encoding=encoding)
+        check_speakers(script, cast, Path(project.relative(project.script_path(chapter))))
+        book = load_book(project.book_path)
+        settings = load_settings(project.settings_path)
+        mastering = settings.profile(profile)
+
+        rendered = render_chapter(
+            script,
+            cast,
+            pacing=settings.pacing,
+            profile=mastering,
+            cache=Cache(project.cache_dir if use_cache else None),
+            jobs=jobs or os.cpu_count() or 1,
+            progress=progress,
+        )
+        duration = rendered.duration
+        if duration > ACX_MAX_MINUTES * 60:
+            raise ExportError(
+                f"chapter {chapter} would last {duration / 60:.0f} minutes, over the {ACX_MAX_MINUTES} a file "
+                "may hold (ACX); split the chapter's text into two chapters"
+            )
+        mp3_path = project.mp3_path(chapter)
+        timings_path = project.timings_path(chapter)
+        subtitles_path = project.subtitles_path(chapter)
+        with written_together():
+            write_mp3(mp3_path, rendered.iter_mp3(), chapter_tags(book, script.chapter, script.title))
+            write_timings(timings_path, rendered.timings)
+            write_subtitles(subtitles_path, rendered.timings, {s: cast.display_name(s) for s in cast.speaker_ids})
+    return BuildResult(
+        mp3=mp3_path,
+        timings=timings_path,
+        subtitles=subtitles_path,
+        duration=duration,
+        turns=len(script.turns),
+        rendered=rendered.rendered,
+        script_created=created,
+    )
 
 
 @contextmanager
@@ -146,68 +191,24 @@ def chapter_lock(project: Project, chapter: int) -> Iterator[None]:
         yield
 
 
-def _build_locked(
-    project: Project,
-    chapter: int,
-    voices_path: Path | None,
-    profile: str | None,
-    jobs: int | None,
-    use_cache: bool,
-    progress: Progress | None,
-    keep_script: bool,
-    encoding: str,
-) -> BuildResult:
-    voices_path = voices_path or project.voices_path
+def chapter_script(
+    project: Project, chapter: int, cast: CastSpec, *, keep_script: bool, encoding: str
+) -> tuple[CastScript, bool]:
+    """The chapter's cast script as edited, or built from its text and saved when there is none
+    (then True); either way checked against its text and its length, before any synthesis."""
     script_path = project.script_path(chapter)
-    created = not script_path.exists()
-    if created:
-        script = make_script(project, chapter, voices_path=voices_path, encoding=encoding)
-        check_length(project, chapter, script)
-        save_script(script, script_path)
-        log.info("wrote %s", script_path)
-    else:
+    if script_path.exists():
         script = load_script(script_path)
         if not keep_script:
             check_source(project, chapter, script)
         check_length(project, chapter, script)
-    cast = load_cast(voices_path)
-    check_speakers(script, cast, Path(project.relative(script_path)))
-    book = load_book(project.book_path)
-    settings = load_settings(project.settings_path)
-    mastering = settings.profile(profile)
-
-    cache = Cache(project.cache_dir if use_cache else None)
-    rendered = render_chapter(
-        script,
-        cast,
-        pacing=settings.pacing,
-        profile=mastering,
-        cache=cache,
-        jobs=jobs or os.cpu_count() or 1,
-        progress=progress,
-    )
-    duration = rendered.duration
-    if duration > ACX_MAX_MINUTES * 60:
-        raise ExportError(
-            f"chapter {chapter} would last {duration / 60:.0f} minutes, over the {ACX_MAX_MINUTES} a file "
-            "may hold (ACX); split the chapter's text into two chapters"
-        )
-    mp3_path = project.mp3_path(chapter)
-    timings_path = project.timings_path(chapter)
-    subtitles_path = project.subtitles_path(chapter)
-    with written_together():
-        write_mp3(mp3_path, rendered.iter_mp3(), chapter_tags(book, script.chapter, script.title))
-        write_timings(timings_path, rendered.timings)
-        write_subtitles(subtitles_path, rendered.timings, {s: cast.display_name(s) for s in cast.speaker_ids})
-    return BuildResult(
-        mp3=mp3_path,
-        timings=timings_path,
-        subtitles=subtitles_path,
-        duration=duration,
-        turns=len(script.turns),
-        rendered=rendered.rendered,
-        script_created=created,
-    )
+        return script, False
+    text_path = project.text_path(chapter)
+    script = script_from_text(text_path, cast, source=project.relative(text_path), encoding=encoding, chapter=chapter)
+    check_length(project, chapter, script)
+    save_script(script, script_path)
+    log.info("wrote %s", script_path)
+    return script, True
 
 
 def check_source(project: Project, chapter: int, script: CastScript) -> None:

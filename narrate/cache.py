@@ -13,6 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Final
 
+from .errors import NarrateError
+
 log = logging.getLogger(__name__)
 
 DEFAULT_CACHE_DIR: Final = ".narrate-cache"
@@ -89,6 +91,12 @@ class Cache:
         """Remove every entry; return the bytes freed."""
         if self.root is None or not self.root.exists():
             return 0
-        size = sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())
-        shutil.rmtree(self.root)
+        try:
+            size = sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())
+            shutil.rmtree(self.root)
+        except OSError as exc:
+            raise NarrateError(
+                f"{exc.filename or self.root}: cannot clear the cache ({exc.strerror or exc}); "
+                f"make {self.root} writable, or delete it by hand"
+            ) from None
         return size

@@ -10,7 +10,7 @@ from typing import Final
 import numpy as np
 
 from .errors import NarrateError
-from .master import active_rms_dbfs, measure_levels, rms_dbfs
+from .master import active_rms_dbfs, measure_levels, rms_dbfs, to_float
 from .mp3 import read_frame_stats
 
 # ACX submission requirements (REFERENCE.md, "ACX audiobook submission requirements").
@@ -22,11 +22,14 @@ ACX_MAX_NOISE_FLOOR_DBFS: Final = -60.0
 ACX_HEAD_RANGE_S: Final = (0.5, 1.0)
 ACX_TAIL_RANGE_S: Final = (1.0, 5.0)
 ACX_MAX_MINUTES: Final = 120
+# No voice reads faster than these, a little above espeak-ng's top rate (450 words a minute,
+# about 37 characters a second): a script with more words than ACX_MAX_MINUTES of the first
+# cannot fit in one file, and a turn shorter than the second allows was cut short.
+FASTEST_WORDS_PER_MINUTE: Final = 500
+MAX_CHARS_PER_SECOND: Final = 40.0
 SPEAKER_SPREAD_DB: Final = 1.5
 # A turn whose speech is quieter than this came out silent.
 SILENT_TURN_DBFS: Final = -40.0
-# No voice reads faster than about 40 characters a second (espeak's top rate, 450 wpm, is ~37).
-MAX_CHARS_PER_SECOND: Final = 40.0
 
 
 @dataclass(frozen=True)
@@ -53,15 +56,15 @@ class CheckReport:
         return all(f.passed for f in self.figures) and not self.flagged_turns
 
 
-def decode_mp3(path: Path) -> tuple[np.ndarray, int]:
-    """Decode an MP3 to mono float samples (miniaudio: no ffmpeg needed)."""
+def decode_mp3(data: bytes, path: Path) -> tuple[np.ndarray, int]:
+    """Decode an MP3 file's bytes to mono float samples (miniaudio: no ffmpeg needed)."""
     import miniaudio
 
     try:
-        decoded = miniaudio.mp3_read_file_s16(str(path))
+        decoded = miniaudio.mp3_read_s16(data)
     except miniaudio.DecodeError as exc:
         raise NarrateError(f"{path}: not a readable MP3 ({exc}); rebuild it") from None
-    samples = np.frombuffer(decoded.samples, dtype=np.int16).astype(np.float64) / 32768.0
+    samples = to_float(decoded.samples)
     if decoded.nchannels > 1:
         samples = samples.reshape(-1, decoded.nchannels).mean(axis=1)
     return samples, decoded.sample_rate
@@ -80,7 +83,7 @@ def check_mp3(path: Path, timings_path: Path | None = None) -> CheckReport:
     frames = read_frame_stats(data)
     if not frames.frames:
         raise NarrateError(f"{path}: no MP3 audio frames found; rebuild it")
-    samples, rate = decode_mp3(path)
+    samples, rate = decode_mp3(data, path)
     levels = measure_levels(samples, rate)
     bitrate = min(frames.bitrates_kbps)
     cbr = len(frames.bitrates_kbps) == 1

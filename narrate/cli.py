@@ -12,15 +12,10 @@ from typing import Any
 
 import click
 
-from .assemble import assemble_book
-from .audition import SAMPLE_FORMATS, write_sample
-from .build import build_chapter, write_chapter_script, write_text_script
-from .cache import Cache
-from .check import check_mp3, format_report
-from .engines import get_engine, get_engine_ids
 from .errors import EngineError, NarrateError
-from .project import Project
-from .script import summarize
+
+# The library is imported inside each command, so that `narrate --help` and a usage error do
+# not wait for numpy, pydantic and the engines to load.
 
 chapter_option = click.option(
     "--chapter", "-c", type=click.IntRange(min=0), required=True, help="Chapter number, as in texts/chapter-N.txt."
@@ -43,18 +38,36 @@ voices_option = click.option(
 
 
 @contextmanager
+def bad_parameter() -> Iterator[None]:
+    """Turn a library check of an option's value into click's 'Invalid value for ...' (exit 2)."""
+    try:
+        yield
+    except NarrateError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@contextmanager
 def reported_errors() -> Iterator[None]:
-    """Turn library errors into one 'Error: ...' line and exit code 1; Ctrl-C into exit 130."""
+    """Turn library errors into one 'Error: ...' line and exit code 1."""
     try:
         yield
     except NarrateError as exc:
         raise click.ClickException(str(exc)) from None
-    except KeyboardInterrupt:
-        click.echo("Interrupted; nothing was written to the output path.", err=True)
-        sys.exit(130)
 
 
-@click.group()
+class CommandGroup(click.Group):
+    """Ctrl-C anywhere in a command, loading the library included, exits 130 without a traceback
+    (click's own handling would say 'Aborted!' and exit 1)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; nothing was written to the output path.", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=CommandGroup)
 @click.version_option(package_name="narrate")
 @click.option("-v", "--verbose", is_flag=True, help="Log what narrate does on stderr.")
 def cli(verbose: bool) -> None:
@@ -99,6 +112,9 @@ def build(
 
     Uses scripts/chapter-N.yaml as edited, or builds it first when it is missing.
     """
+    from .build import build_chapter
+    from .project import Project
+
     project = Project(project_root)
     started = time.monotonic()
     with reported_errors(), progress_bar(quiet) as progress:
@@ -163,6 +179,10 @@ def script(
         raise click.UsageError("give either a TEXT file or --chapter N")
     if text is not None and output is None:
         raise click.UsageError("with a TEXT file, say where the script goes: --output FILE.yaml")
+    from .build import write_chapter_script, write_text_script
+    from .project import Project
+    from .script import summarize
+
     project = Project(project_root)
     with reported_errors():
         if text is not None:
@@ -187,6 +207,9 @@ def check(mp3: Path | None, chapter: int | None, project_root: Path) -> None:
     """
     if (mp3 is None) == (chapter is None):
         raise click.UsageError("give either an MP3 file or --chapter N")
+    from .check import check_mp3, format_report
+    from .project import Project
+
     project = Project(project_root)
     timings = None
     if chapter is not None:
@@ -219,11 +242,15 @@ def book(project_root: Path, mp3: bool, m4b: bool) -> None:
     """
     if not (mp3 or m4b):
         raise click.UsageError("--no-mp3 and --no-m4b leave nothing to do")
+    from .assemble import assemble_book
+    from .project import Project
+
     project = Project(project_root)
     with reported_errors():
         result = assemble_book(project, mp3=mp3, m4b=m4b)
     written = [project.relative(p) for p in (result.mp3, result.m4b) if p]
-    click.echo(f"Wrote {' and '.join(written)}: {len(result.chapters)} chapters")
+    n = len(result.chapters)
+    click.echo(f"Wrote {' and '.join(written)}: {n} chapter{'' if n == 1 else 's'}")
     for c in result.chapters:
         start = c.start_ms // 1000
         click.echo(f"  {start // 3600}:{start // 60 % 60:02d}:{start % 60:02d}  {c.title}")
@@ -238,8 +265,12 @@ def cache() -> None:
 @project_option
 def cache_clear(project_root: Path) -> None:
     """Delete every cached turn; the next build renders everything again."""
+    from .cache import Cache
+    from .project import Project
+
     project = Project(project_root)
-    freed = Cache(project.cache_dir).clear()
+    with reported_errors():
+        freed = Cache(project.cache_dir).clear()
     click.echo(f"Cleared {project.relative(project.cache_dir)} ({freed / 1e6:.1f} MB)")
 
 
@@ -247,6 +278,8 @@ def cache_clear(project_root: Path) -> None:
 @click.option("--engine", "engine_id", default=None, help="Only this engine's voices.")
 def voices(engine_id: str | None) -> None:
     """List the voices of every installed engine, with the ids voices.yaml uses."""
+    from .engines import get_engine, get_engine_ids
+
     with reported_errors():
         for eid in [engine_id] if engine_id else get_engine_ids():
             try:
@@ -276,14 +309,25 @@ def parse_voice_settings(ctx: click.Context, param: click.Parameter, values: tup
     return settings
 
 
-def check_sample_suffix(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
-    if value is not None and value.suffix.lower() not in SAMPLE_FORMATS:
-        raise click.BadParameter(f"'{value}' must end in {' or '.join(SAMPLE_FORMATS)}")
+def check_sample_text(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from .audition import check_sample_text
+
+    with bad_parameter():
+        check_sample_text(value)
+    return value
+
+
+def check_sample_path(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    from .audition import check_sample_path
+
+    if value is not None:
+        with bad_parameter():
+            check_sample_path(value)
     return value
 
 
 @cli.command()
-@click.argument("text")
+@click.argument("text", callback=check_sample_text)
 @click.option("--speaker", "-s", default=None, help="Use this speaker's voice from the cast: narrator or a character.")
 @click.option("--engine", "engine_id", default=None, help="Use this engine's voice instead of a speaker's.")
 @click.option("--voice", default=None, help="The engine's voice, as 'narrate voices' lists it.")
@@ -302,7 +346,7 @@ def check_sample_suffix(ctx: click.Context, param: click.Parameter, value: Path 
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    callback=check_sample_suffix,
+    callback=check_sample_path,
     help="The sample's file, .mp3 or .wav. Default: output/say-SPEAKER.mp3 in the project.",
 )
 @click.option("--profile", default=None, help="Mastering profile from settings.yaml (default: acx).")
@@ -322,10 +366,9 @@ def say(
     --speaker NAME uses that speaker's voice from voices.yaml, changed by any --voice and --set
     given; without --speaker, --engine, --voice and --set give any voice (the engine defaults to
     pyttsx3). The sample is synthesized, mastered and encoded exactly as a build would, so it
-    sounds as the chapter will.
+    sounds as the chapter will. Then it prints the voice as a line of voices.yaml, every
+    setting spelled out, to paste under the speaker that should keep it.
     """
-    if not text.strip():
-        raise click.UsageError("TEXT is empty; give the words to speak")
     if speaker is not None and engine_id is not None:
         raise click.UsageError("--speaker speaks with the speaker's own engine; drop --engine, or --speaker")
     if speaker is None and engine_id is None and voice is None and not voice_settings:
@@ -336,6 +379,10 @@ def say(
         if "voice" in voice_settings:
             raise click.UsageError("--voice and --set voice=... both name the voice; keep one")
         voice_settings = {"voice": voice, **voice_settings}
+    from .audition import write_sample
+    from .project import Project
+    from .voices import dump_voice
+
     project = Project(project_root)
     with reported_errors():
         sample = write_sample(
@@ -348,8 +395,8 @@ def say(
             output=output,
             profile=profile,
         )
-    used = ", ".join(f"{k}={v}" for k, v in sample.voice.settings.model_dump().items())
-    click.echo(f"Wrote {project.relative(sample.path)} ({sample.duration:.1f} s; {sample.voice.engine}: {used})")
+    click.echo(f"Wrote {project.relative(sample.path)} ({sample.duration:.1f} s), spoken with this voice:")
+    click.echo(dump_voice(sample.voice))
 
 
 @contextmanager

@@ -4,36 +4,45 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .book import BookInfo
 from .render import TurnTiming
 from .yamlfile import write_atomically, write_text_atomically
 
+if TYPE_CHECKING:
+    from mutagen.id3 import Frame
+
 
 @dataclass(frozen=True)
-class ChapterTags:
-    """The ID3 tags of one chapter file."""
+class Tags:
+    """The ID3 tags of a chapter file or of the whole book."""
 
     title: str
     album: str
     artist: str
-    track: int
+    track: int | None = None
+    """The chapter's number; None for the book."""
     genre: str = "Audiobook"
     year: int | None = None
     language: str | None = None
     comment: str | None = None
 
 
-def chapter_tags(book: BookInfo, chapter: int, title: str | None) -> ChapterTags:
+def chapter_tags(book: BookInfo, chapter: int, title: str | None) -> Tags:
     """Tags for a chapter: its heading as the title, the book as album, the author as artist."""
     heading = f"Chapter {chapter}" + (f": {title}" if title else "")
-    return ChapterTags(
-        title=heading,
+    return replace(book_tags(book), title=heading, track=chapter)
+
+
+def book_tags(book: BookInfo) -> Tags:
+    """Tags for the whole book: its title as title and album, the author as artist."""
+    return Tags(
+        title=book.title,
         album=book.title,
         artist=book.author,
-        track=chapter,
         genre=book.genre,
         year=book.year,
         language=book.language,
@@ -41,15 +50,16 @@ def chapter_tags(book: BookInfo, chapter: int, title: str | None) -> ChapterTags
     )
 
 
-def write_tags(path: Path, tags: ChapterTags) -> None:
-    """Write ID3v2.4 tags into an MP3 file."""
+def write_tags(path: Path, tags: Tags, frames: Iterable[Frame] = ()) -> None:
+    """Write ID3v2.4 tags into an MP3 file, with any further frames (the book's chapters)."""
     from mutagen.id3 import COMM, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TRCK
 
     id3 = ID3()
     id3.add(TIT2(encoding=3, text=tags.title))
     id3.add(TALB(encoding=3, text=tags.album))
     id3.add(TPE1(encoding=3, text=tags.artist))
-    id3.add(TRCK(encoding=3, text=str(tags.track)))
+    if tags.track is not None:
+        id3.add(TRCK(encoding=3, text=str(tags.track)))
     id3.add(TCON(encoding=3, text=tags.genre))
     if tags.year:
         id3.add(TDRC(encoding=3, text=str(tags.year)))
@@ -57,10 +67,12 @@ def write_tags(path: Path, tags: ChapterTags) -> None:
         id3.add(TLAN(encoding=3, text=tags.language))
     if tags.comment:
         id3.add(COMM(encoding=3, lang="eng", desc="", text=tags.comment))
+    for frame in frames:
+        id3.add(frame)
     id3.save(path, v2_version=4)
 
 
-def write_mp3(path: Path, chunks: Iterable[bytes], tags: ChapterTags) -> None:
+def write_mp3(path: Path, chunks: Iterable[bytes], tags: Tags) -> None:
     """Write MP3 frames and their tags, then move into place: the path holds the old file or the whole new one."""
 
     def write(tmp: Path) -> None:
@@ -97,7 +109,7 @@ def write_subtitles(path: Path, timings: Sequence[TurnTiming], names: Mapping[st
     """WebVTT: one cue per turn, its text in a <v Speaker> voice span."""
     lines = ["WEBVTT", ""]
     for t in timings:
-        name = vtt_escape(names.get(t.speaker, t.speaker)).replace(">", "")
+        name = vtt_escape(names.get(t.speaker, t.speaker))
         lines += [
             str(t.index),
             f"{format_vtt_time(t.start)} --> {format_vtt_time(t.end)}",

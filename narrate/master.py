@@ -3,6 +3,7 @@ that tell whether a file meets the ACX audiobook requirements."""
 
 from __future__ import annotations
 
+import array
 import functools
 import math
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ ROOM_TONE_LOOP: Final = 7 * 44100 + 1
 ROOM_TONE_SEED: Final = 19
 
 
-def to_float(raw: bytes) -> np.ndarray:
+def to_float(raw: bytes | array.array) -> np.ndarray:
     """16-bit little-endian PCM to float32 samples in -1..1 (float32 halves the memory traffic
     of mastering; its 24-bit mantissa is far finer than the 16-bit output)."""
     return np.frombuffer(raw, dtype="<i2").astype(np.float32) / np.float32(FULL_SCALE)

@@ -23,6 +23,11 @@ def samples_per_frame(sample_rate: int) -> int:
     return 1152 if sample_rate >= 32000 else 576
 
 
+def frames_to_seconds(frames: int, sample_rate: int) -> float:
+    """How long `frames` Layer III frames at sample_rate play, in seconds."""
+    return frames * samples_per_frame(sample_rate) / sample_rate
+
+
 def encode_mp3(
     pcm16: bytes,
     sample_rate: int,
@@ -91,13 +96,12 @@ class FrameStats:
 
     @property
     def duration(self) -> float:
-        if not self.frames:
-            return 0.0
-        rate = min(self.sample_rates)
-        return self.frames * samples_per_frame(rate) / rate
+        """Seconds, at the lowest sample rate when frames differ."""
+        return frames_to_seconds(self.frames, min(self.sample_rates)) if self.frames else 0.0
 
 
 def read_frame_stats(data: bytes) -> FrameStats:
+    """Count the Layer III frames of an MP3 (tags skipped) and collect their formats."""
     bitrates, rates, channels = set(), set(), set()
     count = 0
     for bitrate, rate, ch in iter_frames(data):

@@ -39,7 +39,7 @@ from .master import (
     to_pcm16,
     true_peak_dbfs,
 )
-from .mp3 import encode_mp3, read_frame_stats, samples_per_frame
+from .mp3 import encode_mp3, frames_to_seconds, read_frame_stats, samples_per_frame
 from .script import CastScript, Turn, preview
 from .settings import Pacing, Profile
 from .text import speakable_text
@@ -120,7 +120,6 @@ class RenderedChapter:
 
     segments: tuple[Segment, ...]
     timings: tuple[TurnTiming, ...]
-    sample_rate: int
     duration: float
     """Seconds of decoded audio."""
     rendered: int
@@ -211,8 +210,7 @@ def render_chapter(
     return RenderedChapter(
         segments=ordered,
         timings=tuple(time_turns(plans, ordered, profile.sample_rate)),
-        sample_rate=profile.sample_rate,
-        duration=sum(s.frames for s in ordered) * samples_per_frame(profile.sample_rate) / profile.sample_rate,
+        duration=frames_to_seconds(sum(s.frames for s in ordered), profile.sample_rate),
         rendered=len(missing),
     )
 

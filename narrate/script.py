@@ -8,8 +8,8 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .errors import ScriptError
-from .voices import Cast
+from .errors import ScriptError, VoicesError
+from .voices import UNKNOWN, Cast
 from .yamlfile import Location, dump_yaml, read_yaml, validate, write_text_atomically
 
 SURE: Final = 0.9
@@ -121,13 +121,21 @@ def keep_corrections(built: CastScript, edited: CastScript) -> tuple[CastScript,
 
 def summarize(script: CastScript) -> str:
     """How many quotations the builder is sure of, fairly sure of, unsure of, and could not place."""
-    quotes = [t for t in script.turns if t.confidence is not None]
-    sure = sum(t.confidence >= SURE for t in quotes if t.speaker != "unknown")
-    likely = sum(CHECK_BELOW <= t.confidence < SURE for t in quotes if t.speaker != "unknown")
-    unsure = sum(t.confidence < CHECK_BELOW for t in quotes if t.speaker != "unknown")
-    unknown = sum(t.speaker == "unknown" for t in quotes)
+    quotes = sure = likely = unsure = unknown = 0
+    for turn in script.turns:
+        if turn.confidence is None:
+            continue
+        quotes += 1
+        if turn.speaker == UNKNOWN:
+            unknown += 1
+        elif turn.confidence >= SURE:
+            sure += 1
+        elif turn.confidence >= CHECK_BELOW:
+            likely += 1
+        else:
+            unsure += 1
     return (
-        f"{len(script.turns)} turns, {len(quotes)} quotations: {sure} sure (confidence >= {SURE}), "
+        f"{len(script.turns)} turns, {quotes} quotations: {sure} sure (confidence >= {SURE}), "
         f"{likely} likely, {unsure} to check, {unknown} unknown"
     )
 
@@ -135,21 +143,15 @@ def summarize(script: CastScript) -> str:
 def check_speakers(script: CastScript, cast: Cast, path: Path) -> None:
     """Every turn's speaker must be in the cast and have a voice; say which turn is wrong."""
     for i, turn in enumerate(script.turns, start=1):
-        if turn.speaker == "unknown":
+        if turn.speaker == UNKNOWN:
             raise ScriptError(
                 f"{path}, turn {i}: the speaker of {preview(turn.text)} is unknown; "
                 f"set it to one of {', '.join(cast.speaker_ids)}"
             )
-        if turn.speaker not in cast.speaker_ids:
-            raise ScriptError(
-                f"{path}, turn {i}: speaker '{turn.speaker}' is not in {cast.path or 'voices.yaml'} "
-                f"(known: {', '.join(cast.speaker_ids)}); fix the speaker or add the character"
-            )
-        if turn.speaker not in cast.voices:
-            raise ScriptError(
-                f"{path}, turn {i}: '{turn.speaker}' has no voice in {cast.path or 'voices.yaml'}; "
-                f"give '{turn.speaker}' a 'voice:' entry there, or give the turn to another speaker"
-            )
+        try:
+            cast.voice_for(turn.speaker)
+        except VoicesError as exc:
+            raise ScriptError(f"{path}, turn {i}: {exc}") from None
 
 
 def preview(text: str, width: int = 40) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 import unicodedata
@@ -30,6 +31,10 @@ HEADING: Final = re.compile(
 )
 # A line of asterisks, dashes or the like between two scenes.
 SCENE_BREAK: Final = re.compile(r"^[*#~•·—–\-_=+ ]{1,40}$")
+# A line break between two lines of text, after a line without closing punctuation: espeak-ng
+# (for every engine here) reads it as a space, so a heading or a list runs on into the next
+# line as one sentence (rhasspy/piper #349).
+LINE_END_WITHOUT_STOP: Final = re.compile(r"(?<=[^\s.!?,;:\"'”’)\]])(?=[ \t]*\n\s*\S)")
 # A hard-wrapped (Gutenberg) line is short; a web copy puts a whole paragraph on one line.
 HARD_WRAP_MAX_LINE: Final = 100
 TITLE_MAX_CHARS: Final = 100
@@ -101,19 +106,19 @@ class Chapter:
         return ". ".join(p.rstrip(".") for p in parts) + "."
 
 
+def hash_bytes(data: bytes) -> str:
+    """The SHA-256 of bytes, as hex."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def hash_text(text: str) -> str:
-    """The SHA-256 of a text, as hex."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def read_text(path: Path, encoding: str = "utf-8") -> str:
-    """Read a text file, with an error that says how to fix a wrong encoding."""
-    return decode_text(read_bytes(path), path, encoding)
+    """The SHA-256 of a text's UTF-8 bytes, as hex."""
+    return hash_bytes(text.encode("utf-8"))
 
 
 def hash_file(path: Path) -> str:
     """The SHA-256 of a file's bytes, as hex: for a UTF-8 text, the same as hash_text of its text."""
-    return hashlib.sha256(read_bytes(path)).hexdigest()
+    return hash_bytes(read_bytes(path))
 
 
 def read_bytes(path: Path) -> bytes:
@@ -130,9 +135,10 @@ def decode_text(raw: bytes, path: Path, encoding: str) -> str:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        example = " (for example --encoding cp1252)" if codecs.lookup(encoding).name == "utf-8" else ""
         raise TextError(
             f"{path}, line {line}: the text is not valid {encoding}; "
-            "convert it to UTF-8 or pass --encoding (for example --encoding cp1252)"
+            f"convert it to UTF-8 or pass the encoding it was saved in with --encoding{example}"
         ) from None
     except LookupError:
         raise TextError(f"unknown encoding '{encoding}'; use a Python codec name such as utf-8 or cp1252") from None
@@ -148,7 +154,7 @@ def load_chapter(path: Path, encoding: str = "utf-8") -> Chapter:
     chapter = parse_chapter(decode_text(raw, path, encoding))
     if not any(p.segments for p in chapter.paragraphs):
         raise TextError(f"{path}: the text has no words to read; put the chapter's text in it")
-    return replace(chapter, source_sha256=hashlib.sha256(raw).hexdigest())
+    return replace(chapter, source_sha256=hash_bytes(raw))
 
 
 def parse_chapter(text: str) -> Chapter:
@@ -157,16 +163,17 @@ def parse_chapter(text: str) -> Chapter:
     blocks = [b for b in split_blocks(clean_text(text)) if not is_boilerplate(b)]
     number, title, blocks = take_heading(blocks)
     style = quote_style("\n".join(blocks))
+    breaks = [bool(SCENE_BREAK.match(block)) for block in blocks]
     paragraphs: list[Paragraph] = []
     after_break = False
-    for block, following in zip(blocks, [*blocks[1:], None], strict=False):
-        if SCENE_BREAK.match(block):
+    for i, block in enumerate(blocks):
+        if breaks[i]:
             after_break = bool(paragraphs)
             continue
         # Gutenberg style leaves each paragraph of a long speech open and opens the next
         # with a quotation mark; only a quotation that the next paragraph does not take up
         # is missing its closing mark.
-        continues = following is not None and not SCENE_BREAK.match(following) and opens_quotation(following, style)
+        continues = i + 1 < len(blocks) and not breaks[i + 1] and opens_quotation(blocks[i + 1], style)
         paragraphs.append(
             Paragraph(
                 number=len(paragraphs) + 1,
@@ -324,9 +331,10 @@ def split_quotations(
         ch = paragraph[i]
         prev = paragraph[i - 1] if i > 0 else " "
         nxt = paragraph[i + 1] if i + 1 < n else " "
-        if inside and maybe_closed_at is not None and is_opening_mark(ch, prev, nxt, style):
+        opening = is_opening_mark(ch, prev, nxt, style)
+        if inside and maybe_closed_at is not None and opening:
             close_at_last_maybe()
-        if is_opening_mark(ch, prev, nxt, style) and not inside:
+        if opening and not inside:
             flush("narration")
             inside = True
         elif inside and is_closing_mark(ch, prev, nxt, style):
@@ -383,4 +391,5 @@ def speakable_text(text: str) -> str:
     text = text.replace("…", "...").replace("’", "'").replace("‘", "'")
     text = re.sub(r"\s*[—–]\s*", ", ", text)  # espeak runs words on across a dash
     text = text.replace("“", '"').replace("”", '"')
+    text = LINE_END_WITHOUT_STOP.sub(".", text)
     return re.sub(r"\s+", " ", text).strip()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .engines import get_engine, get_engine_class
@@ -68,6 +69,12 @@ class CastSpec(BaseModel):
                 raise ValueError(f"'{cid}' is reserved; give the character another id")
         return characters
 
+    @property
+    def first_person_character(self) -> str | None:
+        """The character id of a first-person narrator; None in third-person narration."""
+        n = self.narrator
+        return n.character if n.person == "first" else None
+
     @model_validator(mode="after")
     def _first_person_has_character(self) -> CastSpec:
         n = self.narrator
@@ -104,8 +111,7 @@ class Cast:
 
     @property
     def first_person_character(self) -> str | None:
-        n = self.spec.narrator
-        return n.character if n.person == "first" else None
+        return self.spec.first_person_character
 
     def display_name(self, speaker: str) -> str:
         """How subtitles and reports name a speaker."""
@@ -127,7 +133,7 @@ class Cast:
                 f"speaker '{speaker}' is not in {where} (known: {', '.join(self.speaker_ids)}); "
                 "add the character or fix the speaker"
             )
-        raise VoicesError(f"{where}: '{speaker}' has no voice; give it a 'voice:' entry")
+        raise VoicesError(f"'{speaker}' has no voice in {where}; give '{speaker}' a 'voice:' entry there")
 
 
 def load_cast(path: Path, *, check_voices: bool = True) -> Cast:
@@ -147,10 +153,19 @@ def load_cast(path: Path, *, check_voices: bool = True) -> Cast:
         if character.voice:
             specs[cid] = (("characters", cid, "voice"), character.voice)
     voices = {sid: resolve_voice(vs, path, lines, loc, check_voices) for sid, (loc, vs) in specs.items()}
-    first = spec.narrator.character if spec.narrator.person == "first" else None
+    first = spec.first_person_character
     if first and first not in voices and NARRATOR in voices:
         voices[first] = voices[NARRATOR]
     return Cast(spec=spec, path=path, voices=voices)
+
+
+def dump_voice(voice: Voice) -> str:
+    """The voice as one voices.yaml line, ready to paste under a speaker:
+    `voice: {engine: pyttsx3, voice: en-us, rate: 175, pitch: 50, volume: 1.0}`."""
+    entry = {"voice": {"engine": voice.engine, **voice.settings.model_dump(mode="json")}}
+    # Flow style for the settings (all scalars), on one line however long.
+    line = yaml.safe_dump(entry, sort_keys=False, allow_unicode=True, default_flow_style=None, width=10**6)
+    return line.rstrip("\n")
 
 
 def resolve_voice(spec: VoiceSpec, path: Path, lines: LineIndex, loc: Location, check: bool) -> Voice:

@@ -47,6 +47,20 @@ def rms_dbfs(samples: np.ndarray) -> float:
     return 20 * np.log10(rms) if rms > 0 else -np.inf
 
 
+def peak_dbfs(samples: np.ndarray) -> float:
+    """The highest sample's level (sample peak, not true peak)."""
+    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
+    return 20 * np.log10(peak) if peak > 0 else -np.inf
+
+
+def edge_silences(decoded: Decoded, threshold_dbfs: float) -> tuple[float, float]:
+    """Seconds before the first sample and after the last sample louder than threshold_dbfs."""
+    loud = np.nonzero(np.abs(decoded.samples) > 10 ** (threshold_dbfs / 20))[0]
+    if not len(loud):
+        return decoded.duration, decoded.duration
+    return loud[0] / decoded.sample_rate, decoded.duration - (loud[-1] + 1) / decoded.sample_rate
+
+
 def median_f0(samples: np.ndarray, sample_rate: int, fmin: float = 60.0, fmax: float = 400.0) -> float:
     """Median fundamental frequency of the voiced frames, by autocorrelation."""
     frame = int(0.04 * sample_rate)

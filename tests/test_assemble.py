@@ -57,6 +57,11 @@ def test_book_mp3_and_m4b_carry_every_chapter(three_chapters: Project) -> None:
     chapter_lengths = [decode_mp3(three_chapters.mp3_path(n)).duration for n in (1, 2, 3)]
 
     tags = ID3(three_chapters.output_dir / "book.mp3")
+    assert str(tags["TIT2"]) == str(tags["TALB"]) == "Seventy Days in Russia: What I Saw"
+    chapter_tags = ID3(three_chapters.mp3_path(1))
+    for frame in ("TALB", "TPE1", "TCON", "TDRC", "TLAN", "COMM::eng"):  # the book's tags, as each chapter has them
+        assert str(tags[frame]) == str(chapter_tags[frame]), frame
+    assert "TRCK" not in tags
     (toc,) = tags.getall("CTOC")
     assert toc.child_element_ids == ["chp1", "chp2", "chp3"]
     assert toc.flags == 3  # top level and ordered

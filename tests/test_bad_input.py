@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from narrate import Project, build_chapter
 from narrate.cache import MAGIC, Cache
 from narrate.cli import cli
-from narrate.engines import get_engine_ids, registry
+from narrate.engines import registry
 from narrate.script import load_script
 
 from .conftest import REPO, SHORT_CHAPTER, line_number, make_project
@@ -135,11 +135,6 @@ BAD_INPUTS = [
         "{root}/voices.yaml, character 'lenin', line 10: 'characters.lenin.name' is missing; add it",
     ),
     (
-        "voices.yaml: unknown key (voise:)",
-        editing(VOICES, LENIN_VOICE, LENIN_VOICE.replace("voice:", "voise:")),
-        "{root}/voices.yaml, character 'lenin', line 13: unknown key 'voise'; remove it or fix its spelling",
-    ),
-    (
         "cast script: wrong type",
         editing(SCRIPT, "paragraph: 2", "paragraph: two"),
         "{root}/scripts/chapter-3.yaml, turn 3, line 17: 'turns.2.paragraph': Input should be a valid integer, "
@@ -160,24 +155,12 @@ BAD_INPUTS = [
         "a character with no voice",
         editing(VOICES, LENIN_VOICE, ""),
         "scripts/chapter-3.yaml, turn 3: 'lenin' has no voice in {root}/voices.yaml; give 'lenin' a 'voice:' "
-        "entry there, or give the turn to another speaker",
+        "entry there",
     ),
     (
         "a voice the engine does not have",
         editing(VOICES, "frequency: 300}", "frequency: 300, voice: bass}"),
         "{root}/voices.yaml, characters.lenin.voice, line 13: no voice 'bass'; choose one of tone",
-    ),
-    (
-        "an engine that is not installed",
-        editing(VOICES, "{engine: tone, frequency: 300}", "{engine: nosuch}"),
-        "{root}/voices.yaml, characters.lenin.voice, line 13: engine 'nosuch' is not installed "
-        "(installed: {engines}); install the package that provides it, for example: pip install 'narrate[nosuch]'",
-    ),
-    (
-        "rate out of range",
-        real_voices("rate: 140", "rate: 1000"),
-        "{root}/voices.yaml, line 27: 'characters.lenin.voice.rate': Input should be less than or equal to 450 "
-        "(got 1000)",
     ),
     (
         "pitch out of range",
@@ -211,8 +194,8 @@ BAD_INPUTS = [
     (
         "a text that is not UTF-8",
         no_script_and_text(SHORT_CHAPTER.replace("Kremlin", "Kremlín").encode("cp1252")),
-        "{root}/texts/chapter-3.txt, line 7: the text is not valid utf-8; convert it to UTF-8 or pass --encoding "
-        "(for example --encoding cp1252)",
+        "{root}/texts/chapter-3.txt, line 7: the text is not valid utf-8; convert it to UTF-8 or pass the encoding "
+        "it was saved in with --encoding (for example --encoding cp1252)",
     ),
     (
         "an empty text",
@@ -241,7 +224,7 @@ def test_bad_input_is_one_error_line_and_loses_nothing(
     mutate(built)
     result = build(built)
     assert result.exit_code == 1
-    expected = message.replace("{root}", str(built)).replace("{engines}", ", ".join(get_engine_ids()))
+    expected = message.replace("{root}", str(built))
     assert result.output == f"Error: {expected}\n"
     assert snapshot(built) == before
     assert len(tone_engine.calls()) == spoken, "nothing is synthesized before the input is checked"
@@ -257,14 +240,22 @@ def test_a_changed_text_is_rebuilt_keeping_corrections_or_built_as_it_is(built: 
     assert kept.exit_code == 0, kept.output
     assert load_script(script).turns[1].text == "We went to see Lenin at the Kremlin."
     assert build(built).exit_code == 1, "--keep-script holds for one build; the check stays"
-
-    updated = run("script", "--chapter", "3", "--project", built)
-    assert updated.output.endswith("; kept your speakers for 8 unchanged turns\n")
+    # 'narrate script' updates the script (keeping corrections: test_cli), and the check passes.
+    assert run("script", "--chapter", "3", "--project", built).exit_code == 0
     rebuilt = build(built)
     assert rebuilt.exit_code == 0, rebuilt.output
-    turns = load_script(script).turns
-    assert turns[1].text == "We went to see Lenin in the Kremlin."
-    assert next(t for t in turns if t.text == "Stay a little longer.").speaker == "pestana"
+
+
+def test_a_bad_voice_is_refused_before_the_cast_script_is_written(tone_project: Path, tone_engine) -> None:
+    edit(tone_project / VOICES, "frequency: 300}", "frequency: 300, voice: bass}")
+    result = build(tone_project)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {tone_project}/voices.yaml, characters.lenin.voice, line 13: no voice 'bass'; choose one of tone\n"
+    )
+    assert not (tone_project / "scripts").exists()
+    assert not (tone_project / "output" / "chapter-3.mp3").exists()
+    assert tone_engine.calls() == []
 
 
 def test_a_text_that_is_not_utf8_builds_with_its_encoding(tone_project: Path) -> None:

@@ -15,7 +15,7 @@ from narrate.cli import cli
 from narrate.errors import ConfigError
 from narrate.settings import load_settings
 
-from .measure import decode_mp3, rms_dbfs
+from .measure import decode_mp3, edge_silences, peak_dbfs, rms_dbfs
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +35,13 @@ def test_a_default_build_passes_every_acx_figure(built: Project) -> None:
     assert not report.flagged_turns
     assert figures["bit rate"].value == "192 kbps CBR"
     assert figures["sample rate"].value == "44100 Hz"
+    # And measured apart from narrate.master: sample peak, plain RMS, sample-exact room tone.
+    decoded = decode_mp3(built.mp3_path(3))
+    assert peak_dbfs(decoded.samples) <= -3.0
+    assert -23.0 <= rms_dbfs(decoded.samples) <= -18.0
+    head, tail = edge_silences(decoded, -50.0)
+    assert 0.5 <= head <= 1.0, head
+    assert 1.0 <= tail <= 5.0, tail
 
 
 def test_voices_are_matched_in_loudness(built: Project) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import re
 from itertools import pairwise
 from pathlib import Path
 
@@ -90,15 +93,6 @@ def test_script_for_any_text_writes_the_builders_own_attribution(project: Path, 
     assert run("script", "--project", project).exit_code == 2
 
 
-def test_build_with_a_broken_voices_file_names_the_line(project: Path) -> None:
-    (project / "voices.yaml").write_text("narrator:\n  voice: {engine: pyttsx3, voice: [en-us}\n")
-    result = run("build", "--chapter", "3", "--project", project)
-    assert result.exit_code == 1
-    assert result.output.startswith(f"Error: {project / 'voices.yaml'}, line 2, column ")
-    assert result.output.count("\n") == 1
-    assert not (project / "output" / "chapter-3.mp3").exists()
-
-
 def test_build_with_a_misspelt_speaker_names_the_turn(tone_project: Path) -> None:
     assert run("script", "--chapter", "3", "--project", tone_project).exit_code == 0
     path = tone_project / "scripts" / "chapter-3.yaml"
@@ -107,7 +101,7 @@ def test_build_with_a_misspelt_speaker_names_the_turn(tone_project: Path) -> Non
     assert result.exit_code == 1
     assert result.output == (
         "Error: scripts/chapter-3.yaml, turn 3: speaker 'lennin' is not in "
-        f"{tone_project / 'voices.yaml'} (known: narrator, pestana, lenin); fix the speaker or add the character\n"
+        f"{tone_project / 'voices.yaml'} (known: narrator, pestana, lenin); add the character or fix the speaker\n"
     )
 
 
@@ -137,6 +131,29 @@ def test_build_with_the_fake_engine_gives_exact_timings(tone_project: Path, tone
     assert sorted(text for text, _ in spoken) == sorted(t["text"] for t in timings)
     assert dict(spoken)["When do you plan to leave?"] == 300
     assert dict(spoken)["he asked us."] == 150
+
+
+def test_cache_clear_reports_what_it_freed_and_what_it_could_not_delete(
+    tone_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("build", "--chapter", "3", "--project", tone_project, "-q").exit_code == 0
+    cache = tone_project / ".narrate-cache"
+    entry = next(p for p in cache.rglob("*") if p.is_file())
+
+    def not_permitted(path: Path) -> None:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(entry))
+
+    with monkeypatch.context() as patched:
+        patched.setattr("narrate.cache.shutil.rmtree", not_permitted)
+        refused = run("cache", "clear", "--project", tone_project)
+    assert refused.exit_code == 1
+    assert refused.output == (
+        f"Error: {entry}: cannot clear the cache (Permission denied); make {cache} writable, or delete it by hand\n"
+    )
+    cleared = run("cache", "clear", "--project", tone_project)
+    assert cleared.exit_code == 0
+    assert re.fullmatch(r"Cleared \.narrate-cache \(\d+\.\d MB\)\n", cleared.output), cleared.output
+    assert not cache.exists()
 
 
 def test_voices_lists_the_engines_voices() -> None:

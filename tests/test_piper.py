@@ -22,6 +22,8 @@ from narrate.engines.piper_engine import (
     split_text,
 )
 from narrate.errors import EngineError
+from narrate.render import plan_segment, synthesize_turn
+from narrate.settings import Profile
 from narrate.voices import NARRATOR, load_cast
 
 from .conftest import REPO
@@ -134,10 +136,8 @@ def paired_f0_ratio(before, after, window_s: float = 0.5) -> float:
     return statistics.median(ratios)
 
 
-def test_a_long_run_on_paragraph_is_spoken_in_pieces(engine: PiperEngine, monkeypatch: pytest.MonkeyPatch) -> None:
-    """piper runs a whole sentence at once; 350 words took 2.7 GB. Pieces keep memory bounded."""
-    assert 190 <= len(LONG_RUN_ON.split()) <= 210
-    voice = engine._load(JOE)
+def record_pieces(voice, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts piper is given, in order, while it still speaks them."""
     pieces: list[str] = []
     real = voice.synthesize
 
@@ -146,6 +146,14 @@ def test_a_long_run_on_paragraph_is_spoken_in_pieces(engine: PiperEngine, monkey
         return real(text, config)
 
     monkeypatch.setattr(voice, "synthesize", recording)
+    return pieces
+
+
+def test_a_long_run_on_paragraph_is_spoken_in_pieces(engine: PiperEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """piper runs a whole sentence at once; 350 words took 2.7 GB. Pieces keep memory bounded."""
+    assert 190 <= len(LONG_RUN_ON.split()) <= 210
+    voice = engine._load(JOE)
+    pieces = record_pieces(voice, monkeypatch)
     audio = engine.synthesize(LONG_RUN_ON, PiperSettings())
     assert len(pieces) >= 200 // MAX_PIECE_WORDS
     assert all(len(p.split()) <= MAX_PIECE_WORDS for p in pieces)
@@ -169,7 +177,6 @@ def test_punctuation_only_text_is_refused(engine: PiperEngine) -> None:
         ("Wait…", "Wait."),
         ('He said "go..."', 'He said "go."'),
         ("...and then", "and then."),
-        ("Chapter One\nThe Ferry", "Chapter One. The Ferry."),
         ("say [[ hello ]] now", "say [ hello ] now."),
         ("Stay a little longer,", "Stay a little longer."),
         ("Really?", "Really?"),
@@ -179,6 +186,16 @@ def test_punctuation_only_text_is_refused(engine: PiperEngine) -> None:
 )
 def test_clean_text(text: str, cleaned: str) -> None:
     assert clean_text(text) == cleaned
+
+
+def test_a_line_break_ends_a_sentence_piper_speaks(piper_registered: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """rhasspy/piper #349: espeak reads a line break as a space, so a heading ran on into the next line."""
+    narrator = load_cast(REPO / "voices.piper.yaml").voice_for(NARRATOR)
+    plan = plan_segment(1, NARRATOR, "Chapter One\nThe Ferry", narrator, lead_ms=0, trail_ms=0, profile=Profile())
+    voice = registry.get_engine("piper")._load(JOE)
+    pieces = record_pieces(voice, monkeypatch)
+    synthesize_turn(plan)  # as a build speaks a turn
+    assert pieces == ["Chapter One.", "The Ferry."]
 
 
 @pytest.mark.parametrize(

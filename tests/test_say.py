@@ -9,10 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from narrate.cli import cli
 from narrate.engines import get_engine_ids, registry
+from narrate.voices import load_cast
 
 from .conftest import REPO, line_number
 from .measure import decode_mp3, median_f0, pcm_to_array, rms_dbfs
@@ -32,7 +34,7 @@ def run(*args: str | Path):
     return result
 
 
-def speech_only(samples: np.ndarray, rate: int) -> np.ndarray:
+def speech_only(samples: np.ndarray) -> np.ndarray:
     """The samples from the first to the last louder than -50 dBFS (room tone is at -72)."""
     loud = np.nonzero(np.abs(samples) > 10 ** (-50 / 20))[0]
     return samples[loud[0] : loud[-1] + 1]
@@ -52,9 +54,19 @@ def test_a_speakers_sample_is_speech_and_lenin_is_higher_than_the_narrator(proje
     lenin = run("--speaker", "lenin", TEXT, "--project", project)
     assert lenin.exit_code == 0, lenin.output
     assert re.fullmatch(
-        r"Wrote output/say-lenin\.mp3 \(\d+\.\d s; pyttsx3: voice=en-gb-x-rp\+m7, rate=140, pitch=72, volume=1\.0\)\n",
+        r"Wrote output/say-lenin\.mp3 \(\d+\.\d s\), spoken with this voice:\n"
+        r"voice: \{engine: pyttsx3, voice: en-gb-x-rp\+m7, rate: 140, pitch: 72, volume: 1\.0\}\n",
         lenin.output,
     ), lenin.output
+    # The voice line is YAML, typed as voices.yaml types it, and pasted under a speaker it reads
+    # back as the very voice spoken.
+    line = lenin.output.splitlines()[1]
+    assert yaml.safe_load(line) == {
+        "voice": {"engine": "pyttsx3", "voice": "en-gb-x-rp+m7", "rate": 140, "pitch": 72, "volume": 1.0}
+    }
+    pasted = project / "pasted.yaml"
+    pasted.write_text(f"narrator:\n  {line}\n", encoding="utf-8")
+    assert load_cast(pasted).voice_for("narrator") == load_cast(project / "voices.yaml").voice_for("lenin")
     narrator = run("--speaker", "narrator", TEXT, "--project", project)
     assert narrator.exit_code == 0, narrator.output
 
@@ -62,7 +74,7 @@ def test_a_speakers_sample_is_speech_and_lenin_is_higher_than_the_narrator(proje
     for speaker in ("lenin", "narrator"):
         decoded = decode_mp3(project / "output" / f"say-{speaker}.mp3")
         assert (decoded.sample_rate, decoded.channels) == (44100, 1)
-        speech = speech_only(decoded.samples, decoded.sample_rate)
+        speech = speech_only(decoded.samples)
         # 25 words at a speaking pace (this sentence: 190-220 a minute), a short pause either side.
         assert 150 < words_per_minute(TEXT, speech, decoded.sample_rate) < 260, speaker
         assert 0.5 < decoded.duration - len(speech) / decoded.sample_rate < 1.2
@@ -87,7 +99,9 @@ def test_settings_given_with_a_speaker_change_that_voice(project: Path) -> None:
     assert run("-s", "lenin", TEXT, "--project", project, "-o", "plain.wav").exit_code == 0
     higher = run("-s", "lenin", "--set", "pitch=95", TEXT, "--project", project, "-o", "higher.wav")
     assert higher.exit_code == 0, higher.output
-    assert "pyttsx3: voice=en-gb-x-rp+m7, rate=140, pitch=95, volume=1.0)" in higher.output
+    assert higher.output.endswith(
+        "\nvoice: {engine: pyttsx3, voice: en-gb-x-rp+m7, rate: 140, pitch: 95, volume: 1.0}\n"
+    )
     (plain, rate), (high, _) = read_wav(Path("plain.wav")), read_wav(Path("higher.wav"))
     assert rate == 44100
     assert median_f0(high, rate) > 1.1 * median_f0(plain, rate)
@@ -115,7 +129,7 @@ def test_a_sample_sounds_like_the_same_line_in_a_build(project: Path) -> None:
     chapter = decode_mp3(project / "output" / "chapter-3.mp3").between(line["start"], line["end"])
     assert run("-s", line["speaker"], line["text"], "--project", project, "-o", "line.wav").exit_code == 0
     pcm, rate = read_wav(Path("line.wav"))
-    sample = speech_only(pcm, rate)
+    sample = speech_only(pcm)
     # The build's turn is the engine's speech trimmed to 15 ms of its silence either side.
     assert abs(len(sample) / rate - (line["end"] - line["start"])) < 0.04
     assert abs(rms_dbfs(sample) - rms_dbfs(chapter)) < 0.5
@@ -199,8 +213,11 @@ def test_a_missing_engine_backend_names_the_pip_command(project: Path, monkeypat
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-s", "lenin", ""], "Error: TEXT is empty; give the words to speak\n"),
-        (["-s", "lenin", "  \n"], "Error: TEXT is empty; give the words to speak\n"),
+        (["-s", "lenin", ""], "Error: Invalid value for 'TEXT': there is nothing to say; give the text to speak\n"),
+        (
+            ["-s", "lenin", "  \n"],
+            "Error: Invalid value for 'TEXT': there is nothing to say; give the text to speak\n",
+        ),
         ([TEXT], "Error: say whose voice: --speaker NAME, or --engine, --voice and --set\n"),
         (
             ["-s", "lenin", "--engine", "piper", TEXT],
@@ -224,7 +241,8 @@ def test_a_missing_engine_backend_names_the_pip_command(project: Path, monkeypat
         ),
         (
             ["-s", "lenin", "-o", "s.ogg", TEXT],
-            "Error: Invalid value for '--output' / '-o': 's.ogg' must end in .mp3 or .wav\n",
+            "Error: Invalid value for '--output' / '-o': s.ogg: a sample is written as .mp3 or .wav; "
+            "end the file name with one of them\n",
         ),
     ],
 )
@@ -256,9 +274,9 @@ def test_a_piper_sample_of_the_neural_cast(project: Path) -> None:
     for speaker in ("lenin", "narrator"):
         result = run("-s", speaker, "--voices", REPO / "voices.piper.yaml", TEXT, "--project", project)
         assert result.exit_code == 0, result.output
-        assert "; piper: voice=en_US-joe-medium, " in result.output
+        assert "\nvoice: {engine: piper, voice: en_US-joe-medium, " in result.output
         decoded = decode_mp3(project / "output" / f"say-{speaker}.mp3")
-        speech = speech_only(decoded.samples, decoded.sample_rate)
+        speech = speech_only(decoded.samples)
         assert 150 < words_per_minute(TEXT, speech, decoded.sample_rate) < 280, speaker  # measured: 240
         f0[speaker] = median_f0(speech, decoded.sample_rate)
     assert f0["lenin"] > 1.1 * f0["narrator"], f0

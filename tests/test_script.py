@@ -86,14 +86,14 @@ def test_invalid_scripts_name_file_line_and_fix(tmp_path: Path, text: str, messa
     assert str(info.value) == message.format(path=path)
 
 
-def test_speaker_not_in_the_cast(tmp_path: Path) -> None:
+def test_speaker_not_in_the_cast() -> None:
     cast = load_cast(REPO / "voices.yaml", check_voices=False)
     script = CastScript(chapter=1, turns=[Turn(speaker="narrator", text="Hi."), Turn(speaker="lennin", text="Hi.")])
     with pytest.raises(ScriptError) as info:
         check_speakers(script, cast, Path("scripts/chapter-1.yaml"))
     assert str(info.value) == (
         "scripts/chapter-1.yaml, turn 2: speaker 'lennin' is not in "
-        f"{REPO / 'voices.yaml'} (known: narrator, pestana, lenin); fix the speaker or add the character"
+        f"{REPO / 'voices.yaml'} (known: narrator, pestana, lenin); add the character or fix the speaker"
     )
 
 

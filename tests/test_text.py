@@ -148,6 +148,10 @@ def test_text_without_a_heading_has_no_heading() -> None:
         ("I agree … although", "I agree ... although"),
         ("It was _very_ odd", "It was very odd"),
         ("the people ‘expropriates’ it’s", "the people 'expropriates' it's"),
+        # a line break is no pause to espeak (rhasspy/piper #349): a line without punctuation ends a sentence
+        ("Chapter One\nThe Ferry", "Chapter One. The Ferry"),
+        ("We want:\nApple\nPear\n", "We want: Apple. Pear"),
+        ("Stay,\n“a little longer”\nhe said", 'Stay, "a little longer" he said'),
     ],
 )
 def test_speakable_text(text: str, spoken: str) -> None:
@@ -160,7 +164,14 @@ def test_a_text_that_is_not_utf8_says_how_to_fix_it(tmp_path) -> None:
     with pytest.raises(TextError) as info:
         load_chapter(path)
     assert str(info.value) == (
-        f"{path}, line 3: the text is not valid utf-8; convert it to UTF-8 or pass --encoding "
-        "(for example --encoding cp1252)"
+        f"{path}, line 3: the text is not valid utf-8; convert it to UTF-8 or pass the encoding it was saved in "
+        "with --encoding (for example --encoding cp1252)"
     )
     assert load_chapter(path, encoding="cp1252").paragraphs[0].text == "Café au lait."
+    # The cp1252 example is for a text read as UTF-8, not after another encoding failed.
+    with pytest.raises(TextError) as info:
+        load_chapter(path, encoding="ascii")
+    assert str(info.value) == (
+        f"{path}, line 3: the text is not valid ascii; convert it to UTF-8 or pass the encoding it was saved in "
+        "with --encoding"
+    )

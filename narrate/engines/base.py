@@ -60,6 +60,3 @@ class Engine(ABC):
         The same text and settings must give the same audio whatever was spoken before: builds
         cache turns and promise the same bytes whatever the number of jobs.
         """
-
-    def close(self) -> None:  # noqa: B027 - optional hook
-        """Release the backend."""

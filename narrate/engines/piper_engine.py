@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..audio import AudioSegment
 from ..errors import EngineError
-from ..master import FULL_SCALE, resample, to_pcm16
+from ..master import resample, to_float, to_pcm16
 from .base import Engine, VoiceInfo
 
 # onnxruntime 1.32 has built-in telemetry on Linux: about 9 s after start it tries to upload
@@ -237,13 +237,10 @@ class PiperEngine(Engine):
                 parts.pop()
         if not parts:
             raise EngineError(f"nothing to say in {text[:40]!r}")
-        samples = np.concatenate(parts[:-1] if parts[-1] is gap else parts)
+        pcm = np.concatenate(parts[:-1] if parts[-1] is gap else parts).astype("<i2", copy=False).tobytes()
         if settings.pitch_shift != 1.0:
-            samples = shift_pitch(samples, rate, settings.pitch_shift)
-        return AudioSegment(data=samples.astype("<i2").tobytes(), sample_width=2, frame_rate=rate, channels=1)
-
-    def close(self) -> None:
-        self._loaded.clear()
+            pcm = to_pcm16(shift_pitch(to_float(pcm), rate, settings.pitch_shift))
+        return AudioSegment(data=pcm, sample_width=2, frame_rate=rate, channels=1)
 
 
 def require_piper(install_hint: str) -> None:
@@ -352,11 +349,12 @@ CLAUSE_END = re.compile(rf"[,;:]{_CLOSER}*(?=\s)")
 def clean_text(text: str) -> str:
     """Text as piper should read it, working around espeak's sentence splitting.
 
+    Takes text.speakable_text's output, which already ends a line without punctuation with a period.
+
     - A period after a title ends an espeak sentence ("Mr. Smith" becomes two sentences with a
       falling tone between): "Mr Smith" is still read "mister", "Capt. Hook" becomes "Captain Hook".
     - espeak gives an ellipsis no pause (OHF-Voice/piper1-gpl #128); a semicolon has one.
     - "[[ ... ]]" is read as raw phonemes by piper; book text never means that.
-    - A line break is not a sentence break (rhasspy/piper #349): a heading or list line gets a period.
     - The text ends with sentence punctuation, so its last sentence falls like one.
     """
     text = TITLE.sub(lambda m: TITLES[m[1]], text)
@@ -364,9 +362,7 @@ def clean_text(text: str) -> str:
     text = ELLIPSIS.sub("; ", text)
     text = re.sub(r"\[\[+", "[", text)
     text = re.sub(r"\]\]+", "]", text)
-    lines = [line.strip() for line in text.splitlines()]
-    lines = [line if line[-1] in ".!?,;:" + CLOSERS else line + "." for line in lines if line]
-    text = re.sub(r"\s+", " ", " ".join(lines)).strip().lstrip(";,: ")
+    text = re.sub(r"\s+", " ", text).strip().lstrip(";,: ")
     core = text.rstrip(CLOSERS)
     closers = text[len(core) :]
     core = core.rstrip(" ,;:")
@@ -419,19 +415,17 @@ def pack(clauses: list[str], max_words: int) -> Iterator[str]:
 
 
 def shift_pitch(samples: np.ndarray, rate: int, factor: float) -> np.ndarray:
-    """16-bit samples with pitch and formants times factor and the same duration.
+    """Float samples with pitch and formants times factor and the same duration.
 
     Stretch in time by factor (WSOLA keeps the pitch), then resample back to the original
     length, which plays the stretched audio factor times faster: pitch up by factor, duration
     as before. Measured on joe, frame by frame against the unshifted turn: 1.2 gives +19 to +20 %
     F0, 0.8 gives -18 to -19 %; the research report's spectrograms show clean harmonics.
     """
-    x = samples.astype(np.float64) / FULL_SCALE
-    stretched = wsola_stretch(x, factor, rate)
-    # Read as sampled at rate * factor and brought to rate: len(x) samples again.
+    stretched = wsola_stretch(samples, factor, rate)
+    # Read as sampled at rate * factor and brought to rate: len(samples) samples again.
     y = resample(stretched, round(rate * factor), rate)
-    y = np.pad(y, (0, max(0, len(x) - len(y))))[: len(x)]
-    return np.frombuffer(to_pcm16(y), dtype="<i2")
+    return np.pad(y, (0, max(0, len(samples) - len(y))))[: len(samples)]
 
 
 def wsola_stretch(x: np.ndarray, stretch: float, rate: int) -> np.ndarray:

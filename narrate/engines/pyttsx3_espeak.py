@@ -40,7 +40,6 @@ UTTERANCE_TIMEOUT_S: Final = 120.0
 IDLE_POLL_S: Final = 0.001
 # espeak_PARAMETER values from speak_lib.h.
 ESPEAK_RATE: Final = 1
-ESPEAK_VOLUME: Final = 2
 ESPEAK_PITCH: Final = 3
 
 
@@ -131,9 +130,9 @@ class Pyttsx3Engine(Engine):
         self._errors.append(exception or RuntimeError("unknown pyttsx3 error"))
 
     def _read_sample_rate(self) -> int:
-        # The driver writes 22050 into every WAV header whatever espeak really produced.
-        getter = getattr(self._lib, "espeak_ng_GetSampleRate", None)
-        return int(getter()) if getter else 22050
+        # The driver writes 22050 into every WAV header whatever espeak really produced; espeak-ng
+        # knows its rate once initialised (every libespeak-ng in espeakng-loader 0.2 has this call).
+        return int(self._lib.espeak_ng_GetSampleRate())
 
     @cached_property
     def version(self) -> str:
@@ -145,7 +144,7 @@ class Pyttsx3Engine(Engine):
 
     def voices(self) -> list[VoiceInfo]:
         found = []
-        for path in sorted((self._data / "lang").rglob("*")):
+        for path in (self._data / "lang").rglob("*"):
             if not path.is_file():
                 continue
             fields = read_voice_file(path)
