@@ -47,6 +47,8 @@ SPEECH_VERBS: Final = frozenset(
     commanded ordered cautioned counted recited read sang echoed mused reflected reasoned
     pursued ejaculated quoth""".split()
 )
+# Verbs that tell of a turn taken in a conversation without quoting it.
+REPORTED_VERBS: Final = "told|gave him|gave her|explained|informed|answered|replied|said|asked"
 FIRST_PERSON: Final = frozenset({"i", "we"})
 # The cue a tag gets from how its subject was resolved.
 TAG_CUES: Final = {"name": "tag", "pronoun": "pronoun tag", "first-person": "first-person tag"}
@@ -73,8 +75,14 @@ ADDRESS: Final = re.compile(
     r"gentlemen|ladies|father|mother|uncle|aunt|doctor|captain|colonel)\b[^.!?]{0,20}?[,!]",
     re.IGNORECASE,
 )
+# "the", "his old", "a young": what may stand before a name that does not carry its own article.
+DETERMINER: Final = (
+    r"(?:\b(?:[Tt]he|[Aa]n?|[Mm]y|[Hh]is|[Hh]er|[Oo]ur|[Tt]heir|[Tt]hat|[Tt]his)\s+(?:[a-z][\w-]*\s+){0,2})"
+)
+DETERMINER_ONLY: Final = re.compile(DETERMINER)
+ARTICLES: Final = frozenset({"The", "A", "An"})
 # Words of a name that name nobody in particular (two-letter ones like "Mr" are skipped anyway).
-TITLES: Final = frozenset({"Mrs", "Miss", "Sir", "Lady"})
+TITLES: Final = frozenset({"Mrs", "Miss", "Sir", "Lady", "The", "Old", "Young", "Little", "Poor"})
 MAX_PARTICIPANTS: Final = 10
 # How many paragraphs of narration end a conversation.
 CONVERSATION_GAP: Final = 3
@@ -206,8 +214,14 @@ class Names:
         for cid, fs in forms.items():
             for form in fs:
                 pairs.append((form, cid))
-                if form[:1].islower():  # "the Hatter" also opens a sentence as "The Hatter"
+                # "the Hatter" also opens a sentence as "The Hatter"; a cast's "The sergeant" is
+                # "the sergeant" inside one, and "sergeant" after any determiner ("the gallant
+                # sergeant") or when addressed ("Convicts, sergeant?").
+                if form[:1].islower():
                     pairs.append((form[:1].upper() + form[1:], cid))
+                elif form.split()[0] in ARTICLES and len(form.split()) > 1:
+                    pairs.append((form[:1].lower() + form[1:], cid))
+                    pairs.append((form.split(maxsplit=1)[1], cid))
         pairs.sort(key=lambda p: -len(p[0]))  # longest first: "Mr. Holmes" before "Holmes"
         # A cast typed with ' must still find the ’ of a typeset text, and the other way round.
         # One pair of lookarounds around all the names: a pair per name made this, the
@@ -224,9 +238,17 @@ class Names:
         return [(m.start(), m.end(), self.owner[apostrophes(m.group(0))]) for m in self.pattern.finditer(text)]
 
     def subject(self) -> str:
-        """A regex group 'who' matching a name or a personal pronoun."""
-        names = f"{self.alternatives}|" if self.alternatives else ""
+        """A regex group 'who' matching a name (after a determiner: "the gallant sergeant" for
+        a cast that calls him "sergeant") or a personal pronoun."""
+        names = f"{DETERMINER}?(?:{self.alternatives})|" if self.alternatives else ""
         return rf"(?P<who>{names}\b(?:[Hh]e|[Ss]he|I|[Ww]e)\b)"
+
+    def leading(self, text: str) -> str | None:
+        """The character text names first, when only a determiner comes before the name."""
+        hits = self.find(text)
+        if hits and (hits[0][0] == 0 or DETERMINER_ONLY.fullmatch(text[: hits[0][0]])):
+            return hits[0][2]
+        return None
 
 
 @dataclass
@@ -290,8 +312,8 @@ class TurnEvidence:
 class Record:
     """A quotation paragraph as the forward pass saw it."""
 
-    index: int
-    """Position in the chapter's paragraphs."""
+    index: int | None
+    """Position in the chapter's paragraphs; None for a turn told in narration ("I told him.")."""
     anchor: Attribution | None
     """Its own cue (tag, beat, open quotation), if it had one."""
     addressed: frozenset[str]
@@ -318,6 +340,7 @@ class Attributor:
         self.before = re.compile(rf"{subject}\b[^.!?:;]*?\b(?:{verbs})\b[^.!?]*[:,—-]\s*$")
         self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?:{verbs})\b[^.!?]*[:,—-]\s*$")
         self.sentence_subject = re.compile(rf"(?:^|[.!?;]\s+|—\s*){subject}{ADVERB}\s+[a-z]")
+        self.reported = re.compile(rf"(?:^|[.!?;]\s+){subject}{ADVERB}\s+(?:{verbs}|{REPORTED_VERBS})\b")
         self.state = Conversation()
 
     # -- resolving who a subject is -------------------------------------------------
@@ -343,8 +366,8 @@ class Attributor:
                 if cid != self.narrator and self.gender(cid) == gender:
                     return cid, "pronoun"
             return None
-        hits = self.names.find(who)
-        return (hits[0][2], "name") if hits and hits[0][0] == 0 else None
+        cid = self.names.leading(who)
+        return (cid, "name") if cid else None
 
     def named_in(self, text: str) -> list[str]:
         """Characters named in narration, the likeliest antecedent of a pronoun last: the last
@@ -537,6 +560,8 @@ class Attributor:
             path.append(state)
         path.reverse()
         for i, (record, (speaker, _)) in enumerate(zip(records, path, strict=True)):
+            if record.index is None:
+                continue
             if record.anchor and record.anchor.cue == "pronoun tag":
                 self.results[record.index] = [
                     found(speaker, "pronoun tag") if a.cue == "pronoun tag" else a for a in self.results[record.index]
@@ -561,12 +586,38 @@ class Attributor:
 
     # -- one paragraph ------------------------------------------------------------------
 
+    def reported_turn(self, paragraph: Paragraph) -> None:
+        """Narration that tells of a turn in words ("I told him.", "She answered that she
+        would.") between quotations: whoever took it is not the likeliest to speak next."""
+        state = self.state
+        text = paragraph.text.rstrip()
+        if state.is_over or not state.speakers:
+            return
+        # A sentence that is over: not "I said--", the tag of the quotation that follows.
+        matches = [m for m in self.reported.finditer(text) if re.search(r"[.!?]\s", text[m.end() :] + " ")]
+        hit = self.resolve(matches[-1]["who"]) if matches else None
+        if hit is None:
+            return
+        anchor = found(hit[0], "preceding tag")
+        self.records.append(
+            Record(
+                index=None,
+                anchor=anchor,
+                addressed=frozenset(),
+                turn=TurnEvidence(False, False, False, False, False, state.narration_gap > 0),
+                new_conversation=False,
+                present=tuple(reversed(state.mentions[-3:])),
+            )
+        )
+        state.speakers.append(hit[0])
+
     def paragraph(self, paragraph: Paragraph) -> list[Attribution]:
         state = self.state
         if paragraph.scene_break:
             state.reset()
         quotes = paragraph.quotes
         if not quotes:
+            self.reported_turn(paragraph)
             state.mention(c for _, _, c in self.names.find(paragraph.text) if c != self.narrator)
             state.narration_gap += 1
             state.last_paragraph = paragraph

@@ -20,6 +20,16 @@ FIRST_PERSON_CAST = CastSpec.model_validate(
         },
     }
 )
+ARTICLE_CAST = CastSpec.model_validate(
+    {
+        "narrator": {"person": "first", "character": "pip"},
+        "characters": {
+            "pip": {"name": "Pip", "gender": "male"},
+            "sergeant": {"name": "The sergeant", "gender": "male"},
+            "joe": {"name": "Joe", "aliases": ["blacksmith"], "gender": "male"},
+        },
+    }
+)
 THIRD_PERSON_CAST = CastSpec.model_validate(
     {
         "narrator": {"person": "third"},
@@ -122,6 +132,20 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             "\n\n“You are always late, Alice.”\n\n“I am not.”",
             THIRD_PERSON_CAST,
             [("queen", "tag"), ("rabbit", "tag"), ("queen", "answer"), ("alice", "vocative")],
+        ),
+        # a cast's "The sergeant" is "the sergeant" in a sentence, and any determiner may come
+        # before a name: "the gallant sergeant", "the old blacksmith"
+        (
+            "“Halt!” said the sergeant.\n\n“Who goes?” said the old blacksmith.\n\n"
+            "“Friends,” returned the gallant sergeant.\n\nThe fire was low.",
+            ARTICLE_CAST,
+            [("sergeant", "tag"), ("joe", "tag"), ("sergeant", "tag")],
+        ),
+        # a turn told in narration ("I told him.") is the narrator's: the other speaks next
+        (
+            "“What is your name?” asked Lenin.\n\nI told him.\n\n“Where were you born?”",
+            FIRST_PERSON_CAST,
+            [("lenin", "tag"), ("lenin", "alternation")],
         ),
         # a tag further on fixes the untagged turns before it (the conversation is decoded whole)
         (
