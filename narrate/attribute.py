@@ -61,12 +61,13 @@ CONNECTIVES: Final = re.compile(
     r"in short|in fact|for example|for instance|that is why|this is why|above all)\b",
     re.IGNORECASE,
 )
-# A paragraph opening with one of these answers the previous speaker.
+# A paragraph opening with one of these answers the previous speaker. "Why," is an answer
+# ("Why, yes"), "Why should we...?" a question; "That is not so" as often goes on as answers.
 ANSWERS: Final = re.compile(
     r"^(?:yes|yeah|yep|no|nope|not|nor|never|very|quite|possibly|perhaps|maybe|certainly|"
-    r"of course|indeed|ok|okay|well|oh|ah|why|true|right|wrong|exactly|sure|thank|thanks|"
+    r"of course|indeed|ok|okay|well|oh|ah|why(?=[,!—-])|true|right|wrong|exactly|sure|thank|thanks|"
     r"by no means|not at all|nothing|nobody|none|both|neither|either|i see|i agree|i don't|"
-    r"i do|so you|so,? you|you|that is|that's)\b",
+    r"i do|so you|so,? you|you)\b",
     re.IGNORECASE,
 )
 # "My dear, ...", "Sir, ...": a paragraph that opens by addressing someone answers them.
