@@ -61,11 +61,11 @@ CONNECTIVES: Final = re.compile(
     r"in short|in fact|for example|for instance|that is why|this is why|above all)\b",
     re.IGNORECASE,
 )
-# A paragraph opening with one of these answers the previous speaker. "Why," is an answer
-# ("Why, yes"), "Why should we...?" a question; "That is not so" as often goes on as answers.
+# A paragraph opening with one of these answers the previous speaker. ("That is..." goes on
+# with a speech about as often as it answers one.)
 ANSWERS: Final = re.compile(
     r"^(?:yes|yeah|yep|no|nope|not|nor|never|very|quite|possibly|perhaps|maybe|certainly|"
-    r"of course|indeed|ok|okay|well|oh|ah|why(?=[,!—-])|true|right|wrong|exactly|sure|thank|thanks|"
+    r"of course|indeed|ok|okay|well|oh|ah|why|true|right|wrong|exactly|sure|thank|thanks|"
     r"by no means|not at all|nothing|nobody|none|both|neither|either|i see|i agree|i don't|"
     r"i do|so you|so,? you|you)\b",
     re.IGNORECASE,
