@@ -188,9 +188,20 @@ def apostrophes(text: str) -> str:
     return text.replace("’", "'")
 
 
+# Abbreviated titles, printed "Mr." in one edition and "Mr" in another.
+ABBREVIATIONS: Final = re.compile(r"\b(Mr|Mrs|Ms|Dr|St|Messrs|Mme|Mlle|Prof|Rev|Capt|Col|Gen|Lt|Sgt)\b\.?")
+
+
+def name_key(text: str) -> str:
+    """A name as typed in a cast or printed in a text, reduced to what both spellings share."""
+    return ABBREVIATIONS.sub(r"\1", " ".join(apostrophes(text).split()))
+
+
 def name_pattern(form: str) -> str:
-    """A regex for a name that matches it with either apostrophe."""
-    return re.escape(apostrophes(form)).replace("'", "['’]")
+    """A regex for a name that matches it with either apostrophe, with or without the full stop
+    of "Mr.", and across a line break."""
+    words = [re.escape(w).replace("'", "['’]") for w in name_key(form).split()]
+    return r"\s+".join(rf"{w}\.?" if ABBREVIATIONS.fullmatch(w) else w for w in words)
 
 
 class Names:
@@ -229,14 +240,14 @@ class Names:
         # builder's hot path, ten times slower.
         names = "|".join(name_pattern(form) for form, _ in pairs)
         self.alternatives = rf"(?<![\w’'])(?:{names})(?![\w’'])" if pairs else ""
-        self.owner = {apostrophes(form): cid for form, cid in pairs}
+        self.owner = {name_key(form): cid for form, cid in pairs}
         self.pattern = re.compile(self.alternatives) if pairs else None
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, character id) of each name in text, in order, longest match first."""
         if self.pattern is None:
             return []
-        return [(m.start(), m.end(), self.owner[apostrophes(m.group(0))]) for m in self.pattern.finditer(text)]
+        return [(m.start(), m.end(), self.owner[name_key(m.group(0))]) for m in self.pattern.finditer(text)]
 
     def subject(self) -> str:
         """A regex group 'who' matching a name (after a determiner: "the gallant sergeant" for

@@ -141,6 +141,19 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             ARTICLE_CAST,
             [("sergeant", "tag"), ("joe", "tag"), ("sergeant", "tag")],
         ),
+        # "Mr." in the cast, "Mr" in the text (or the other way round), a name across a line break
+        (
+            "“Tea?” said Mr Bennet.\n\n“No,” said Mrs.\nBennet.",
+            CastSpec.model_validate(
+                {
+                    "characters": {
+                        "mr": {"name": "Mr. Bennet", "gender": "male"},
+                        "mrs": {"name": "Mrs Bennet", "gender": "female"},
+                    }
+                }
+            ),
+            [("mr", "tag"), ("mrs", "tag")],
+        ),
         # a turn told in narration ("I told him.") is the narrator's: the other speaks next
         (
             "“What is your name?” asked Lenin.\n\nI told him.\n\n“Where were you born?”",
