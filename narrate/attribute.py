@@ -45,13 +45,17 @@ SPEECH_VERBS: Final = frozenset(
     whimpered moaned groaned hissed sneered scoffed mumbled drawled purred barked blurted
     confessed conceded acknowledged assented persisted resumed corrected warned begged implored
     commanded ordered cautioned counted recited read sang echoed mused reflected reasoned
-    pursued ejaculated quoth""".split()
+    pursued ejaculated quoth remark remarks exclaim exclaims cry whisper whispers murmur murmurs
+    mutter mutters observe observes declare declares inquire inquires enquire shout shouts
+    repeat repeats retort retorts explain explains interrupt interrupts saying asking answering
+    replying adding crying exclaiming whispering murmuring muttering calling shouting remarking""".split()
 )
 # Verbs that tell of a turn taken in a conversation without quoting it.
 REPORTED_VERBS: Final = "told|gave him|gave her|explained|informed|answered|replied|said|asked"
 FIRST_PERSON: Final = frozenset({"i", "we"})
 # The cue a tag gets from how its subject was resolved.
 TAG_CUES: Final = {"name": "tag", "pronoun": "pronoun tag", "first-person": "first-person tag"}
+BEFORE_CUES: Final = {"name": "preceding tag", "pronoun": "pronoun tag", "first-person": "first-person tag"}
 PRONOUN_GENDER: Final = {"he": "male", "she": "female"}
 ADVERB: Final = r"(?:,?\s+(?:then|again|now|also|at last|once more|still|\w+ly),?)?"
 # A paragraph opening with one of these goes on with the same speech.
@@ -78,7 +82,10 @@ ADDRESS: Final = re.compile(
 )
 # "the", "his old", "a young": what may stand before a name that does not carry its own article.
 DETERMINER: Final = (
-    r"(?:\b(?:[Tt]he|[Aa]n?|[Mm]y|[Hh]is|[Hh]er|[Oo]ur|[Tt]heir|[Tt]hat|[Tt]his)\s+(?:[a-z][\w-]*\s+){0,2})"
+    r"(?:\b(?:[Tt]he|[Aa]n?|[Mm]y|[Hh]is|[Hh]er|[Oo]ur|[Tt]heir|[Tt]hat|[Tt]his)\s+"
+    # up to two adjectives, never a word that starts another clause or phrase
+    r"(?:(?!(?:and|or|but|nor|until|when|while|where|that|who|whom|which|to|of|in|on|at|by|with|for|from|as|if|"
+    r"then|than|so|is|was|were|had|has|said)\b)[a-z][\w-]*\s+){0,2})"
 )
 DETERMINER_ONLY: Final = re.compile(DETERMINER)
 ARTICLES: Final = frozenset({"The", "A", "An"})
@@ -202,6 +209,19 @@ def name_pattern(form: str) -> str:
     of "Mr.", and across a line break."""
     words = [re.escape(w).replace("'", "['’]") for w in name_key(form).split()]
     return r"\s+".join(rf"{w}\.?" if ABBREVIATIONS.fullmatch(w) else w for w in words)
+
+
+def sentences(text: str) -> list[str]:
+    """text split after each full stop, question or exclamation mark, except the full stop of
+    an abbreviated title ("Mrs. Hubble shook her head")."""
+    result, start = [], 0
+    for m in re.finditer(r"[.!?]\s+", text):
+        if m.group(0)[0] == "." and ABBREVIATIONS.fullmatch(text[: m.start()].rsplit(None, 1)[-1] + "."):
+            continue
+        result.append(text[start : m.start() + 1])
+        start = m.end()
+    result.append(text[start:])
+    return result
 
 
 class Names:
@@ -349,8 +369,11 @@ class Attributor:
         verbs = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
         self.after_subject = re.compile(rf"^{subject}{ADVERB}\s+(?P<verb>[a-z]+(?:\s+(?:in|on|out|up))?)\b")
         self.after_verb = re.compile(rf"^(?P<verb>{verbs}){ADVERB}\s+{subject}")
-        self.before = re.compile(rf"{subject}\b[^.!?:;]*?\b(?:{verbs})\b[^.!?]*[:,—-]\s*$")
-        self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?:{verbs})\b[^.!?]*[:,—-]\s*$")
+        self.before = re.compile(rf"{subject}\b[^.!?:;]*?\b(?P<verb>{verbs})\b[^.!?]*[:,—-]\s*$")
+        self.subject = re.compile(subject)
+        # "... he said to her, " or, right against the quotation, "Everybody then murmured" and
+        # "I heard Mr. Hubble remark that".
+        self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?:{verbs})\b(?:[^.!?]*[:,—-]|\s+that)?\s*$")
         self.sentence_subject = re.compile(rf"(?:^|[.!?;]\s+|—\s*){subject}{ADVERB}\s+[a-z]")
         self.reported = re.compile(rf"(?:^|[.!?;]\s+){subject}{ADVERB}\s+(?:{verbs}|{REPORTED_VERBS})\b")
         self.state = Conversation()
@@ -419,14 +442,21 @@ class Attributor:
 
     def tag_before(self, before: Segment, expected: str | None, nearby: Sequence[str] = ()) -> Attribution | None:
         """A tag ending the narration just before a quotation: "Holmes turned to me and said:"."""
-        clause = re.split(r"(?<=[.!?])\s+", before.text)[-1]
+        clause = sentences(before.text)[-1]
         # The subject right before the verb ("... and then he said:") before any earlier one
-        # ("I gave him the details he asked for and then he said:").
-        m = self.before_adjacent.search(clause) or self.before.search(clause)
+        # ("I gave him the details he asked for and then he said:"); then the last one with no
+        # comma before the verb ("the company, until Mr. Hubble solved it by saying,"), not one
+        # inside a clause set off by commas ("Mrs. Hubble, sure that I would come to no good,
+        # asked,").
+        m = self.before_adjacent.search(clause)
+        if m is None and (m := self.before.search(clause)):
+            verb = m.start("verb")
+            subjects = list(self.subject.finditer(clause, m.start(), verb))
+            m = next((s for s in reversed(subjects) if "," not in clause[s.end() : verb]), m)
         if m:
             hit = self.resolve(m["who"], expected, nearby)
             if hit:
-                return found(hit[0], "first-person tag" if hit[1] == "first-person" else "preceding tag")
+                return found(hit[0], BEFORE_CUES[hit[1]])
         return None
 
     def beat(self, segments: Iterable[Segment], expected: str | None) -> Attribution | None:
@@ -642,18 +672,20 @@ class Attributor:
         said: list[str] = []  # speakers named by this paragraph's tags so far
         # "Mrs. Sheridan joined them." just before a quotation: she is who "she said" means.
         last = state.last_paragraph
-        named = self.named_in(last.text) if last is not None and not last.quotes else []
+        named = [c for s in (last.segments if last else []) if s.kind == "narration" for c in self.named_in(s.text)]
         for i, segment in enumerate(segments):
             if segment.kind != "quote":
                 named.extend(self.named_in(segment.text))
                 continue
             nearby = [*reversed(said), *reversed(named)]
             after = segments[i + 1] if i + 1 < len(segments) and segments[i + 1].kind == "narration" else None
+            if after is not None and i + 2 < len(segments) and re.fullmatch(r"[^,;:.!?—]*\w", after.text.strip()):
+                after = None  # "Everybody then murmured" runs on into the next quotation: its tag
             before = segments[i - 1] if i > 0 and segments[i - 1].kind == "narration" else None
             attribution = self.tag_after(segment, after, hint, nearby) if after else None
-            if attribution is None and before is not None:
-                attribution = self.tag_before(before, hint, nearby)
-            if attribution is not None and attribution.cue == "tag":
+            if (attribution is None or attribution.cue == "beat") and before is not None:
+                attribution = self.tag_before(before, hint, nearby) or attribution
+            if attribution is not None and attribution.cue in ("tag", "pronoun tag"):
                 said.append(attribution.speaker)
             per_quote.append(attribution)
         # A name set off inside the quotation is the listener: a beat or pronoun pointing at

@@ -77,7 +77,7 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
         (
             "We met Lenin. Following a pause, he then added:\n\n“Let us cut to the chase.”",
             FIRST_PERSON_CAST,
-            [("lenin", "preceding tag")],
+            [("lenin", "pronoun tag")],
         ),
         # one paragraph, one speaker: the untagged second part of an interrupted quotation
         (
@@ -111,7 +111,7 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
         (
             "We met Lenin.\n\nI gave him the details he asked for, and then he said:\n\n“So you will not stay.”",
             FIRST_PERSON_CAST,
-            [("lenin", "preceding tag")],
+            [("lenin", "pronoun tag")],
         ),
         # a connective carries the same speech on
         (
@@ -153,6 +153,22 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
                 }
             ),
             [("mr", "tag"), ("mrs", "tag")],
+        ),
+        # a tag right against the quotation needs no comma; "Mrs." does not end the sentence, so
+        # its subject is Mrs. Bennet and not the "I" of a clause inside it
+        (
+            "Mrs. Bennet looked at me as if I were a ghost, and asked, “Why?” Everybody then murmured “True!”",
+            CastSpec.model_validate(
+                {
+                    "narrator": {"person": "first", "character": "me"},
+                    "characters": {
+                        "me": {"name": "Kitty", "gender": "female"},
+                        "mrs": {"name": "Mrs. Bennet", "gender": "female"},
+                        "all": {"name": "Everybody", "gender": "unknown"},
+                    },
+                }
+            ),
+            [("mrs", "preceding tag"), ("all", "preceding tag")],
         ),
         # a turn told in narration ("I told him.") is the narrator's: the other speaks next
         (
