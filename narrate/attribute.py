@@ -195,6 +195,7 @@ def apostrophes(text: str) -> str:
     return text.replace("’", "'")
 
 
+VOICE: Final = r"['’]s\s+(?:[a-z][\w-]*,?\s+){0,3}voice\b"
 # Abbreviated titles, printed "Mr." in one edition and "Mr" in another.
 ABBREVIATIONS: Final = re.compile(r"\b(Mr|Mrs|Ms|Dr|St|Messrs|Mme|Mlle|Prof|Rev|Capt|Col|Gen|Lt|Sgt)\b\.?")
 
@@ -260,6 +261,8 @@ class Names:
         # builder's hot path, ten times slower.
         names = "|".join(name_pattern(form) for form, _ in pairs)
         self.alternatives = rf"(?<![\w’'])(?:{names})(?![\w’'])" if pairs else ""
+        # "said Laurie's warm, boyish voice" is Laurie speaking.
+        self.voice = rf"(?<![\w’'])(?:{names}){VOICE}" if pairs else ""
         self.owner = {name_key(form): cid for form, cid in pairs}
         self.pattern = re.compile(self.alternatives) if pairs else None
 
@@ -272,7 +275,7 @@ class Names:
     def subject(self) -> str:
         """A regex group 'who' matching a name (after a determiner: "the gallant sergeant" for
         a cast that calls him "sergeant") or a personal pronoun."""
-        names = f"{DETERMINER}?(?:{self.alternatives})|" if self.alternatives else ""
+        names = f"{DETERMINER}?(?:{self.voice}|{self.alternatives})|" if self.alternatives else ""
         return rf"(?P<who>{names}\b(?:[Hh]e|[Ss]he|I|[Ww]e)\b)"
 
     def leading(self, text: str) -> str | None:
@@ -401,7 +404,7 @@ class Attributor:
                 if cid != self.narrator and self.gender(cid) == gender:
                     return cid, "pronoun"
             return None
-        cid = self.names.leading(who)
+        cid = self.names.leading(re.sub(VOICE, "", who))
         return (cid, "name") if cid else None
 
     def named_in(self, text: str) -> list[str]:

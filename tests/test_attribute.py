@@ -170,6 +170,12 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             ),
             [("mrs", "preceding tag"), ("all", "preceding tag")],
         ),
+        # "said Laurie's warm, boyish voice" is Laurie speaking
+        (
+            "“Tea?” said the Queen.\n\n“Late!” said the White Rabbit’s anxious, shrill voice.",
+            THIRD_PERSON_CAST,
+            [("queen", "tag"), ("rabbit", "tag")],
+        ),
         # a turn told in narration ("I told him.") is the narrator's: the other speaks next
         (
             "“What is your name?” asked Lenin.\n\nI told him.\n\n“Where were you born?”",
