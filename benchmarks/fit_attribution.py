@@ -2,11 +2,11 @@
 
 A coordinate search: each float weight in turn is moved by a few steps, and a move is kept
 when the mean accuracy over the texts goes up. Accuracy on the texts it was fitted on
-flatters a fit, so it is also scored on the held-out passages, and --cross-validate holds
+flatters a fit, so it is also scored on the unseen passages, and --cross-validate holds
 each development text out in turn, fits on the others and scores the text it never saw.
 Paste a fit into narrate/attribute.py only when those figures beat the shipped weights.
 
-    python benchmarks/fit_attribution.py [--cross-validate] [--set corpus|all]
+    python benchmarks/fit_attribution.py [--cross-validate] [--set corpus|dev]
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def held_out(args: tuple[list[Text], int]) -> tuple[str, float, float, Weights]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("corpus", "all"), default="corpus", help="the texts to fit on")
+    parser.add_argument("--set", choices=("corpus", "dev"), default="dev", help="the texts to fit on")
     parser.add_argument("--cross-validate", action="store_true", help="hold each text out in turn")
     parser.add_argument("--jobs", "-j", type=int, default=2)
     args = parser.parse_args()
@@ -77,9 +77,9 @@ def main() -> None:
         print(f"{'mean':<20} {sum(r[1] for r in rows) / n:8.1%} {sum(r[2] for r in rows) / n:8.1%}")
         return
     weights = fit(texts, DEFAULT_WEIGHTS)
-    heldout = load_texts("heldout")
+    unseen = load_texts("unseen")
     print(f"{'mean accuracy':<22} {'shipped':>8} {'fitted':>8}")
-    for label, scored in ((f"fitted on ({args.set})", texts), ("held-out", heldout)):
+    for label, scored in ((f"fitted on ({args.set})", texts), ("unseen", unseen)):
         print(f"{label:<22} {objective(scored, DEFAULT_WEIGHTS):8.1%} {objective(scored, weights):8.1%}")
     print(weights)
 
