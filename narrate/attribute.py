@@ -53,6 +53,8 @@ SPEECH_VERBS: Final = frozenset(
 # Verbs that tell of a turn taken in a conversation without quoting it.
 REPORTED_VERBS: Final = "told|gave him|gave her|explained|informed|answered|replied|said|asked"
 FIRST_PERSON: Final = frozenset({"i", "we"})
+SUBJECT_PRONOUNS: Final = frozenset({"i", "we", "he", "she", "they"})
+PRONOUNS: Final = frozenset("i me my myself we us our ourselves you he him his she her they them their".split())
 # The cue a tag gets from how its subject was resolved.
 TAG_CUES: Final = {"name": "tag", "pronoun": "pronoun tag", "first-person": "first-person tag"}
 BEFORE_CUES: Final = {"name": "preceding tag", "pronoun": "pronoun tag", "first-person": "first-person tag"}
@@ -232,7 +234,10 @@ class Names:
         forms: dict[str, set[str]] = {}
         owners: dict[str, set[str]] = {}
         for cid, character in cast.characters.items():
+            # A pronoun in the aliases ("we" for the narrator's party, "they" for a group) is
+            # not a name ("He shows us" has no subject "us"): Attributor.resolve reads them.
             names = {n.strip() for n in (character.name, *character.aliases) if n.strip()}
+            names = {n for n in names if n.lower() not in PRONOUNS}
             forms[cid] = set(names)
             for name in names:
                 for token in re.findall(r"[A-Z][\w’'-]+", name):
@@ -276,7 +281,7 @@ class Names:
         """A regex group 'who' matching a name (after a determiner: "the gallant sergeant" for
         a cast that calls him "sergeant") or a personal pronoun."""
         names = f"{DETERMINER}?(?:{self.voice}|{self.alternatives})|" if self.alternatives else ""
-        return rf"(?P<who>{names}\b(?:[Hh]e|[Ss]he|I|[Ww]e)\b)"
+        return rf"(?P<who>{names}\b(?:[Hh]e|[Ss]he|I|[Ww]e|[Tt]hey)\b)"
 
     def leading(self, text: str) -> str | None:
         """The character text names first, when only a determiner comes before the name."""
@@ -368,6 +373,12 @@ class Attributor:
         self.cast = cast
         self.names = Names(cast)
         self.narrator = cast.first_person_character
+        self.pronoun_owner = {
+            alias.strip().lower(): cid
+            for cid, character in cast.characters.items()
+            for alias in character.aliases
+            if alias.strip().lower() in SUBJECT_PRONOUNS
+        }
         subject = self.names.subject()
         verbs = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
         self.after_subject = re.compile(rf"^{subject}{ADVERB}\s+(?P<verb>[a-z]+(?:\s+(?:in|on|out|up))?)\b")
@@ -389,6 +400,11 @@ class Attributor:
         nearby: who the paragraph has just named, likeliest antecedent first.
         """
         lower = who.lower()
+        if lower in self.pronoun_owner:
+            # The cast gave this pronoun to a character: "we" to the narrator's party rather
+            # than the narrator, "they" to a group.
+            owner = self.pronoun_owner[lower]
+            return owner, "first-person" if lower in FIRST_PERSON else "pronoun"
         if lower in FIRST_PERSON:
             return (self.narrator, "first-person") if self.narrator else None
         if lower in PRONOUN_GENDER:
@@ -548,6 +564,9 @@ class Attributor:
             people.append(self.narrator)
         # "unknown" stands for someone the text has not named: better than a wrong name.
         participants = [*list(dict.fromkeys(people))[:MAX_PARTICIPANTS], UNKNOWN]
+        # ...but only one who is heard in it: a narrator who just watches gets no say.
+        heard = any(r.anchor and r.anchor.speaker == self.narrator for r in records)
+        narrator_bonus = w.narrator_bonus if heard else 0.0
         states: list[tuple[str, str | None]] = [(a, b) for a in participants for b in [None, *participants] if a != b]
 
         def emission(k: int, speaker: str) -> float:
@@ -591,7 +610,7 @@ class Attributor:
                     if speaker == self.narrator and speaker != cur:
                         # A first-person narrator takes part in nearly every conversation they
                         # tell: the likeliest one to answer, after whoever spoke before.
-                        step += w.narrator_bonus
+                        step += narrator_bonus
                     total = score + step + emitted[speaker]
                     if total > new_scores.get(target, -1e18):
                         new_scores[target] = total

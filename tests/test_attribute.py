@@ -30,6 +30,17 @@ ARTICLE_CAST = CastSpec.model_validate(
         },
     }
 )
+TOUR_CAST = CastSpec.model_validate(
+    {
+        "narrator": {"person": "first", "character": "me"},
+        "characters": {
+            "me": {"name": "Mark", "gender": "male"},
+            "party": {"name": "The party", "aliases": ["we", "us"], "gender": "male"},
+            "doctor": {"name": "The doctor", "gender": "male"},
+            "guide": {"name": "The guide", "gender": "male"},
+        },
+    }
+)
 THIRD_PERSON_CAST = CastSpec.model_validate(
     {
         "narrator": {"person": "third"},
@@ -176,6 +187,16 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             THIRD_PERSON_CAST,
             [("queen", "tag"), ("rabbit", "tag")],
         ),
+        # a narrator who is never heard in a conversation does not answer in it
+        (
+            "The guide led us to the Forum.\n\n“Is it old?” asked the doctor.\n\n“No.”\n\n“How old?”"
+            "\n\n“A thousand years.”",
+            TOUR_CAST,
+            [("doctor", "tag"), ("guide", "answer"), ("doctor", "alternation"), ("guide", "answer")],
+        ),
+        # a pronoun the cast gives to a character is theirs; "us" is never a subject
+        ("“Where now?” we asked.", TOUR_CAST, [("party", "first-person tag")]),
+        ("The guide stops. He shows us a bust and says: “Colombo!”", TOUR_CAST, [("guide", "pronoun tag")]),
         # a turn told in narration ("I told him.") is the narrator's: the other speaks next
         (
             "“What is your name?” asked Lenin.\n\nI told him.\n\n“Where were you born?”",
