@@ -53,12 +53,12 @@ SPEECH_VERBS: Final = frozenset(
 # Verbs that tell of a turn taken in a conversation without quoting it.
 REPORTED_VERBS: Final = "told|gave him|gave her|explained|informed|answered|replied|said|asked"
 FIRST_PERSON: Final = frozenset({"i", "we"})
-SUBJECT_PRONOUNS: Final = frozenset({"i", "we", "he", "she", "they"})
 PRONOUNS: Final = frozenset("i me my myself we us our ourselves you he him his she her they them their".split())
 # The cue a tag gets from how its subject was resolved.
 TAG_CUES: Final = {"name": "tag", "pronoun": "pronoun tag", "first-person": "first-person tag"}
 BEFORE_CUES: Final = {"name": "preceding tag", "pronoun": "pronoun tag", "first-person": "first-person tag"}
 PRONOUN_GENDER: Final = {"he": "male", "she": "female"}
+SUBJECT_PRONOUNS: Final = FIRST_PERSON | set(PRONOUN_GENDER) | {"they"}
 ADVERB: Final = r"(?:,?\s+(?:then|again|now|also|at last|once more|still|\w+ly),?)?"
 # A paragraph opening with one of these goes on with the same speech.
 CONNECTIVES: Final = re.compile(
@@ -92,7 +92,7 @@ DETERMINER: Final = (
 DETERMINER_ONLY: Final = re.compile(DETERMINER)
 ARTICLES: Final = frozenset({"The", "A", "An"})
 # Words of a name that name nobody in particular (two-letter ones like "Mr" are skipped anyway).
-TITLES: Final = frozenset({"Mrs", "Miss", "Sir", "Lady", "The", "Old", "Young", "Little", "Poor"})
+TITLES: Final = frozenset({"Mrs", "Miss", "Sir", "Lady", "Old", "Young", "Little", "Poor"}) | ARTICLES
 MAX_PARTICIPANTS: Final = 10
 # How many paragraphs of narration end a conversation.
 CONVERSATION_GAP: Final = 3
@@ -132,7 +132,7 @@ class Weights:
     third_speaker: float = 1.5
     """Turning to someone who is neither of the last two speakers."""
     narrator_bonus: float = 1.0
-    """A first-person narrator takes part in nearly every conversation they tell."""
+    """A first-person narrator heard (tagged) in a conversation takes part in most of its turns."""
     pronoun_antecedent: float = 2.0
     """For "she said": the woman the pronoun was resolved to, over any other woman present."""
     unknown: float = 2.0
@@ -266,7 +266,8 @@ class Names:
         # builder's hot path, ten times slower.
         names = "|".join(name_pattern(form) for form, _ in pairs)
         self.alternatives = rf"(?<![\w’'])(?:{names})(?![\w’'])" if pairs else ""
-        # "said Laurie's warm, boyish voice" is Laurie speaking.
+        # "said Laurie's warm, boyish voice" is Laurie speaking; the whole phrase is the subject
+        # of what follows ("Laurie's voice came from the hall").
         self.voice = rf"(?<![\w’'])(?:{names}){VOICE}" if pairs else ""
         self.owner = {name_key(form): cid for form, cid in pairs}
         self.pattern = re.compile(self.alternatives) if pairs else None
@@ -285,7 +286,7 @@ class Names:
 
     def leading(self, text: str) -> str | None:
         """The character text names first, when only a determiner comes before the name."""
-        hits = self.find(text)
+        hits = self.find(re.sub(VOICE, "", text))
         if hits and (hits[0][0] == 0 or DETERMINER_ONLY.fullmatch(text[: hits[0][0]])):
             return hits[0][2]
         return None
@@ -420,7 +421,7 @@ class Attributor:
                 if cid != self.narrator and self.gender(cid) == gender:
                     return cid, "pronoun"
             return None
-        cid = self.names.leading(re.sub(VOICE, "", who))
+        cid = self.names.leading(who)
         return (cid, "name") if cid else None
 
     def named_in(self, text: str) -> list[str]:
@@ -668,7 +669,14 @@ class Attributor:
                 index=None,
                 anchor=anchor,
                 addressed=frozenset(),
-                turn=TurnEvidence(False, False, False, False, False, state.narration_gap > 0),
+                turn=TurnEvidence(
+                    after_question=False,
+                    answer=False,
+                    addresses=False,
+                    connective=False,
+                    long_run=False,
+                    after_narration=state.narration_gap > 0,
+                ),
                 new_conversation=False,
                 present=tuple(reversed(state.mentions[-3:])),
             )
