@@ -218,10 +218,10 @@ def sentences(text: str) -> list[str]:
     """text split after each full stop, question or exclamation mark, except the full stop of
     an abbreviated title ("Mrs. Hubble shook her head")."""
     result, start = [], 0
-    for m in re.finditer(r"[.!?]\s+", text):
-        if m.group(0)[0] == "." and ABBREVIATIONS.fullmatch(text[: m.start()].rsplit(None, 1)[-1] + "."):
+    for m in re.finditer(r"(\S*)([.!?])\s+", text):
+        if m[2] == "." and ABBREVIATIONS.fullmatch(m[1] + "."):
             continue
-        result.append(text[start : m.start() + 1])
+        result.append(text[start : m.end(2)])
         start = m.end()
     result.append(text[start:])
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from narrate.attribute import attribute_chapter, build_script
+from narrate.attribute import attribute_chapter, build_script, sentences
 from narrate.script import load_script
 from narrate.text import load_chapter, parse_chapter
 from narrate.voices import CastSpec
@@ -237,3 +237,16 @@ def test_shipped_chapter_19_script_matches_its_text() -> None:
     assert len(quotes) == 70
     assert {t.speaker for t in quotes} == {"lenin", "pestana"}
     assert all(t.speaker == "narrator" for t in shipped.turns if t.confidence is None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I saw Mr. Pumblechook. Then Mrs. Hubble asked,", ["I saw Mr. Pumblechook.", "Then Mrs. Hubble asked,"]),
+        ("No! Yes? St. Paul.", ["No!", "Yes?", "St. Paul."]),
+        # a full stop with no word before it (found by hypothesis: it raised IndexError)
+        ("Alice\n\n. Alice", ["Alice\n\n.", "Alice"]),
+    ],
+)
+def test_sentences_do_not_end_at_an_abbreviated_title(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
