@@ -23,9 +23,8 @@ the one the conversation expects; then to the most recent fitting mention.
 
 from __future__ import annotations
 
-import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Final
@@ -55,8 +54,15 @@ REPORTED_VERBS: Final = "told|gave him|gave her|explained|informed|answered|repl
 FIRST_PERSON: Final = frozenset({"i", "we"})
 PRONOUNS: Final = frozenset("i me my myself we us our ourselves you he him his she her they them their".split())
 # The cue a tag gets from how its subject was resolved.
-TAG_CUES: Final = {"name": "tag", "pronoun": "pronoun tag", "first-person": "first-person tag"}
-BEFORE_CUES: Final = {"name": "preceding tag", "pronoun": "pronoun tag", "first-person": "first-person tag"}
+# "gender" is a pronoun with no character of its gender in mind (see Salience): only its
+# gender is certain, and the conversation chooses among the characters who fit.
+TAG_CUES: Final = {
+    "name": "tag",
+    "pronoun": "pronoun tag",
+    "gender": "gendered pronoun",
+    "first-person": "first-person tag",
+}
+BEFORE_CUES: Final = {**TAG_CUES, "name": "preceding tag"}
 PRONOUN_GENDER: Final = {"he": "male", "she": "female"}
 SUBJECT_PRONOUNS: Final = FIRST_PERSON | set(PRONOUN_GENDER) | {"they"}
 ADVERB: Final = r"(?:,?\s+(?:then|again|now|also|at last|once more|still|\w+ly),?)?"
@@ -146,6 +152,7 @@ class Weights:
         ("first-person tag", 12.0),
         ("preceding tag", 8.0),
         ("pronoun tag", 5.0),
+        ("gendered pronoun", 5.0),
         ("open quotation", 6.0),
         ("beat", 3.0),
     )
@@ -165,6 +172,7 @@ CONFIDENCE: Final = {
     "tag": 0.95,
     "first-person tag": 0.95,
     "pronoun tag": 0.85,
+    "gendered pronoun": 0.75,
     "preceding tag": 0.85,
     "open quotation": 0.9,
     "beat": 0.8,
@@ -292,6 +300,77 @@ class Names:
         return None
 
 
+# A referring expression opens its clause, after at most a conjunction and a determiner: the
+# clause's subject, which a following pronoun most likely continues.
+CLAUSE_OPENING: Final = re.compile(
+    r"(?:^|[,:—(]|\b(?:and|but|or|though|although|when|while|as|then|so|if|because|until|till|before|after|"
+    r"yet|where|whereupon|once|now|still)\b)\W*" + DETERMINER + r"?$",
+    re.IGNORECASE,
+)
+OBJECT_PRONOUNS: Final = {"him": "male", "his": "male", "her": "female", "hers": "female"}
+
+
+class Salience:
+    """How much each character is in the reader's mind, for resolving "he" and "she".
+
+    After Lappin and Leass (1994), much simplified: every mention in the narration adds to a
+    character's salience, a subject more than an object, a pronoun adds to whoever it
+    resolves to, and everything halves at each new sentence. "Mr. Hyde shrank back... though
+    he did not look the lawyer in the face, he answered" keeps Hyde, the subject, ahead of
+    the lawyer named last.
+    """
+
+    SUBJECT: Final = 180.0
+    MENTION: Final = 100.0
+    DECAY: Final = 0.5
+    FLOOR: Final = 20.0
+    """Below this a character is no longer in mind: about three sentences after a mention."""
+
+    def __init__(self, names: Names, gender: Callable[[str], str], narrator: str | None) -> None:
+        self.names = names
+        self.gender = gender
+        self.narrator = narrator
+        self.scores: dict[str, float] = {}
+        pronouns = "|".join([*PRONOUN_GENDER, *OBJECT_PRONOUNS])
+        self.pronoun = re.compile(rf"\b(?:{pronouns})\b", re.IGNORECASE)
+
+    def ranked(self) -> list[str]:
+        """Characters in mind, the most salient first."""
+        return [c for c, v in sorted(self.scores.items(), key=lambda kv: -kv[1]) if v >= self.FLOOR]
+
+    def add(self, cid: str, weight: float) -> None:
+        self.scores[cid] = self.scores.get(cid, 0.0) + weight
+
+    def antecedent(self, pronoun: str, not_: str | None = None) -> str | None:
+        gender = {**PRONOUN_GENDER, **OBJECT_PRONOUNS}[pronoun.lower()]
+        fits = (c for c in self.ranked() if c not in (self.narrator, not_) and self.gender(c) == gender)
+        return next(fits, None)
+
+    def read(self, text: str) -> None:
+        """Take in a stretch of narration."""
+        for sentence in sentences(text):
+            self.scores = {c: v * self.DECAY for c, v in self.scores.items() if v * self.DECAY >= 1.0}
+            before = dict(self.scores)
+            hits = [(a, b, cid) for a, b, cid in self.names.find(sentence)]
+            hits += [(m.start(), m.end(), m.group(0)) for m in self.pronoun.finditer(sentence)]
+            # A character mentioned twice in a sentence is not twice as salient: each gets the
+            # weight of their most prominent mention.
+            weights: dict[str, float] = {}
+            subject = None
+            for n, (start, end, ref) in enumerate(sorted(hits)):
+                pronoun = ref.lower() in PRONOUN_GENDER or ref.lower() in OBJECT_PRONOUNS
+                # "Mr. Utterson touched him": him is not the one doing the touching.
+                cid = self.antecedent(ref, not_=subject if ref.lower() == "him" else None) if pronoun else ref
+                if cid is None:
+                    continue
+                opens = CLAUSE_OPENING.search(sentence[:start]) or (n == 0 and re.match(r"\s+[a-z]", sentence[end:]))
+                is_subject = ref.lower() not in OBJECT_PRONOUNS and bool(opens)
+                if is_subject:
+                    subject = cid
+                weights[cid] = max(weights.get(cid, 0.0), self.SUBJECT if is_subject else self.MENTION)
+                self.scores[cid] = before.get(cid, 0.0) + weights[cid]
+
+
 @dataclass
 class Conversation:
     """What the builder remembers while reading forward."""
@@ -392,6 +471,7 @@ class Attributor:
         self.sentence_subject = re.compile(rf"(?:^|[.!?;]\s+|—\s*){subject}{ADVERB}\s+[a-z]")
         self.reported = re.compile(rf"(?:^|[.!?;]\s+){subject}{ADVERB}\s+(?:{verbs}|{REPORTED_VERBS})\b")
         self.state = Conversation()
+        self.salience = Salience(self.names, self.gender, self.narrator)
 
     # -- resolving who a subject is -------------------------------------------------
 
@@ -416,24 +496,13 @@ class Attributor:
                 if cid != self.narrator and self.gender(cid) == gender:
                     return cid, "pronoun"
             if expected and self.gender(expected) == gender and expected != self.narrator:
-                return expected, "pronoun"
+                return expected, "gender"
             for cid in reversed(self.state.mentions + self.state.speakers[-2:]):
                 if cid != self.narrator and self.gender(cid) == gender:
-                    return cid, "pronoun"
+                    return cid, "gender"
             return None
         cid = self.names.leading(who)
         return (cid, "name") if cid else None
-
-    def named_in(self, text: str) -> list[str]:
-        """Characters named in narration, the likeliest antecedent of a pronoun last: the last
-        sentence counts most, and in a sentence the first name (usually its subject)."""
-        hits = self.names.find(text)
-        # A full stop inside a name ("Mrs. Sheridan") does not end a sentence.
-        ends = [m.end() for m in re.finditer(r"[.!?;]\s+", text) if not any(a < m.start() < b for a, b, _ in hits)]
-        sentences: dict[int, list[str]] = {}
-        for start, _, cid in hits:
-            sentences.setdefault(bisect.bisect(ends, start), []).append(cid)
-        return [cid for _, cids in sorted(sentences.items()) for cid in reversed(cids)]
 
     def gender(self, cid: str) -> str:
         character = self.cast.characters.get(cid)
@@ -576,7 +645,7 @@ class Attributor:
             if k > 0 and speaker in records[k - 1].addressed:
                 score += w.addressee_answers
             anchor = record.anchor
-            if anchor and anchor.cue == "pronoun tag":
+            if anchor and anchor.cue == "gendered pronoun":
                 # "she said": any woman of the conversation fits; the nearest mention a little more.
                 fits = self.gender(speaker) == self.gender(anchor.speaker) and speaker != self.narrator
                 score += (w.pronoun_antecedent if speaker == anchor.speaker else 0.0) if fits else -w.anchor(anchor.cue)
@@ -627,9 +696,9 @@ class Attributor:
         for i, (record, (speaker, _)) in enumerate(zip(records, path, strict=True)):
             if record.index is None:
                 continue
-            if record.anchor and record.anchor.cue == "pronoun tag":
+            if record.anchor and record.anchor.cue == "gendered pronoun":
                 self.results[record.index] = [
-                    found(speaker, "pronoun tag") if a.cue == "pronoun tag" else a for a in self.results[record.index]
+                    found(speaker, a.cue) if a.cue == "gendered pronoun" else a for a in self.results[record.index]
                 ]
                 continue
             if record.anchor:
@@ -687,9 +756,11 @@ class Attributor:
         state = self.state
         if paragraph.scene_break:
             state.reset()
+            self.salience.scores.clear()
         quotes = paragraph.quotes
         if not quotes:
             self.reported_turn(paragraph)
+            self.salience.read(paragraph.text)
             state.mention(c for _, _, c in self.names.find(paragraph.text) if c != self.narrator)
             state.narration_gap += 1
             state.last_paragraph = paragraph
@@ -700,14 +771,12 @@ class Attributor:
         segments = paragraph.segments
         per_quote: list[Attribution | None] = []
         said: list[str] = []  # speakers named by this paragraph's tags so far
-        # "Mrs. Sheridan joined them." just before a quotation: she is who "she said" means.
-        last = state.last_paragraph
-        named = [c for s in (last.segments if last else []) if s.kind == "narration" for c in self.named_in(s.text)]
         for i, segment in enumerate(segments):
             if segment.kind != "quote":
-                named.extend(self.named_in(segment.text))
+                self.salience.read(segment.text)
                 continue
-            nearby = [*reversed(said), *reversed(named)]
+            # "Mrs. Sheridan joined them." just before a quotation: she is who "she said" means.
+            nearby = [*reversed(said), *self.salience.ranked()]
             after = segments[i + 1] if i + 1 < len(segments) and segments[i + 1].kind == "narration" else None
             if after is not None and i + 2 < len(segments) and re.fullmatch(r"[^,;:.!?—]*\w", after.text.strip()):
                 after = None  # "Everybody then murmured" runs on into the next quotation: its tag
@@ -715,7 +784,7 @@ class Attributor:
             attribution = self.tag_after(segment, after, hint, nearby) if after else None
             if (attribution is None or attribution.cue == "beat") and before is not None:
                 attribution = self.tag_before(before, hint, nearby) or attribution
-            if attribution is not None and attribution.cue in ("tag", "pronoun tag"):
+            if attribution is not None and attribution.cue in ("tag", "pronoun tag", "gendered pronoun"):
                 said.append(attribution.speaker)
             per_quote.append(attribution)
         # A name set off inside the quotation is the listener: a beat or pronoun pointing at
@@ -728,7 +797,7 @@ class Attributor:
         if chosen is None and state.last_paragraph is not None and not state.last_paragraph.quotes:
             last = state.last_paragraph.segments[-1] if state.last_paragraph.segments else None
             if last is not None and last.text.rstrip().endswith((":", "—", ",")):
-                chosen = self.tag_before(last, hint)
+                chosen = self.tag_before(last, hint, self.salience.ranked())
         if chosen is None:
             chosen = next((a for a in per_quote if a), None) or self.beat(
                 (s for s in segments if s.kind == "narration"), hint

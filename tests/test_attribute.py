@@ -41,6 +41,17 @@ TOUR_CAST = CastSpec.model_validate(
         },
     }
 )
+OFFICE_CAST = CastSpec.model_validate(
+    {
+        "narrator": {"person": "third"},
+        "characters": {
+            "keeper": {"name": "Mr. Keeper", "aliases": ["the lawyer"], "gender": "male"},
+            "stranger": {"name": "Stranger", "gender": "male"},
+            "clerk": {"name": "The clerk", "gender": "male"},
+            "ada": {"name": "Ada", "gender": "female"},
+        },
+    }
+)
 THIRD_PERSON_CAST = CastSpec.model_validate(
     {
         "narrator": {"person": "third"},
@@ -197,6 +208,32 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
         # a pronoun the cast gives to a character is theirs; "us" is never a subject
         ("“Where now?” we asked.", TOUR_CAST, [("party", "first-person tag")]),
         ("The guide stops. He shows us a bust and says: “Colombo!”", TOUR_CAST, [("guide", "pronoun tag")]),
+        # "he" is the character most in mind (salience): the subject of the narration, not the
+        # man named last; a pronoun continues its sentence's subject; "touched him" is not the toucher
+        (
+            "A clerk came in with a letter. Stranger read it twice, and frowned. Then he threw it down."
+            " “Nonsense,” he muttered.",
+            OFFICE_CAST,
+            [("stranger", "pronoun tag")],
+        ),
+        (
+            "Mr. Keeper stepped out and touched him on the arm.\n\nStranger shrank back. But his fear was"
+            " brief; and though he did not look the lawyer in the face, he answered coolly: “What do you want?”",
+            OFFICE_CAST,
+            [("stranger", "pronoun tag")],
+        ),
+        (
+            "Ada and the clerk waited. At that moment Stranger joined them.\n\n“It is late,” he said.",
+            OFFICE_CAST,
+            [("stranger", "pronoun tag")],
+        ),
+        # with nobody of its gender in mind, a pronoun is fixed by gender only
+        (
+            "Ada came in.\n\nThe clerk looked up.\n\nThe lawyer looked up.\n\nStranger looked up. Then the"
+            " clerk coughed.\n\n“Good night,” she said.",
+            OFFICE_CAST,
+            [("ada", "gendered pronoun")],
+        ),
         # a turn told in narration ("I told him.") is the narrator's: the other speaks next
         (
             "“What is your name?” asked Lenin.\n\nI told him.\n\n“Where were you born?”",
