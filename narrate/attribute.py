@@ -65,6 +65,8 @@ TAG_CUES: Final = {
 BEFORE_CUES: Final = {**TAG_CUES, "name": "preceding tag"}
 PRONOUN_GENDER: Final = {"he": "male", "she": "female"}
 SUBJECT_PRONOUNS: Final = FIRST_PERSON | set(PRONOUN_GENDER) | {"they"}
+# "And Beth looked at her hands": a sentence's subject may follow a conjunction.
+CONJUNCTION: Final = r"(?:(?:[Aa]nd|[Bb]ut|[Tt]hen|[Ss]o)\s+)?"
 ADVERB: Final = r"(?:,?\s+(?:then|again|now|also|at last|once more|still|\w+ly),?)?"
 # A paragraph opening with one of these goes on with the same speech.
 CONNECTIVES: Final = re.compile(
@@ -147,6 +149,8 @@ class Weights:
     """The person a quotation addresses by name is not its speaker."""
     addressee_answers: float = 2.0
     """...and is the likeliest to speak next, even as a third speaker (third_speaker)."""
+    asked_by_name: float = 1.5
+    """...above all when the quotation asks them a question."""
     anchors: tuple[tuple[str, float], ...] = (
         ("tag", 12.0),
         ("first-person tag", 12.0),
@@ -461,14 +465,18 @@ class Attributor:
         }
         subject = self.names.subject()
         verbs = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
-        self.after_subject = re.compile(rf"^{subject}{ADVERB}\s+(?P<verb>[a-z]+(?:\s+(?:in|on|out|up))?)\b")
-        self.after_verb = re.compile(rf"^(?P<verb>{verbs}){ADVERB}\s+{subject}")
+        self.after_subject = re.compile(
+            rf"^{CONJUNCTION}{subject}{ADVERB}\s+(?P<verb>[a-z]+(?:\s+(?:in|on|out|up))?)\b"
+        )
+        # Right after a quotation, a verb before a name is a tag whatever the verb: "advised Jo",
+        # "sang Beth", "returned the lawyer".
+        self.after_verb = re.compile(rf"^(?P<verb>{verbs}|[a-z]+ed){ADVERB}\s+{subject}")
         self.before = re.compile(rf"{subject}\b[^.!?:;]*?\b(?P<verb>{verbs})\b[^.!?]*[:,—-]\s*$")
         self.subject = re.compile(subject)
         # "... he said to her, " or, right against the quotation, "Everybody then murmured" and
         # "I heard Mr. Hubble remark that".
         self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?:{verbs})\b(?:[^.!?]*[:,—-]|\s+that)?\s*$")
-        self.sentence_subject = re.compile(rf"(?:^|[.!?;]\s+|—\s*){subject}{ADVERB}\s+[a-z]")
+        self.sentence_subject = re.compile(rf"(?:^|[.!?;]\s+|—\s*){CONJUNCTION}{subject}{ADVERB}\s+[a-z]")
         self.reported = re.compile(rf"(?:^|[.!?;]\s+){subject}{ADVERB}\s+(?:{verbs}|{REPORTED_VERBS})\b")
         self.state = Conversation()
         self.salience = Salience(self.names, self.gender, self.narrator)
@@ -524,7 +532,9 @@ class Attributor:
                 continue
             verb = m["verb"].split()[0]
             speech = verb in SPEECH_VERBS or not quote.text.rstrip().endswith(".")
-            if pattern is self.after_verb or speech:
+            # "and the Dormouse remarked," goes on with the narration: the tag of what follows.
+            joined = m.start("who") > 0 and pattern is self.after_subject
+            if pattern is self.after_verb or (speech and not joined):
                 return found(hit[0], TAG_CUES[hit[1]])
             return found(hit[0], "beat")
         return None
@@ -541,7 +551,11 @@ class Attributor:
         if m is None and (m := self.before.search(clause)):
             verb = m.start("verb")
             subjects = list(self.subject.finditer(clause, m.start(), verb))
-            m = next((s for s in reversed(subjects) if "," not in clause[s.end() : verb]), m)
+            # "..., and Jo tossed up her napkin, crying," hangs the participle on the nearest subject.
+            if m["verb"].endswith("ing") and subjects:
+                m = subjects[-1]
+            else:
+                m = next((s for s in reversed(subjects) if "," not in clause[s.end() : verb]), m)
         if m:
             hit = self.resolve(m["who"], expected, nearby)
             if hit:
@@ -630,6 +644,7 @@ class Attributor:
         people = [r.anchor.speaker for r in records if r.anchor]
         for r in records:
             people.extend(r.present)
+            people.extend(sorted(r.addressed))  # someone spoken to by name is there
         if self.narrator:
             people.append(self.narrator)
         # "unknown" stands for someone the text has not named: better than a wrong name.
@@ -643,7 +658,8 @@ class Attributor:
             record = records[k]
             score = -w.unknown if speaker == UNKNOWN else 0.0
             if k > 0 and speaker in records[k - 1].addressed:
-                score += w.addressee_answers
+                # "When will he come home, Marmee?": asked by name, she answers.
+                score += w.addressee_answers + w.asked_by_name * record.turn.after_question
             anchor = record.anchor
             if anchor and anchor.cue == "gendered pronoun":
                 # "she said": any woman of the conversation fits; the nearest mention a little more.

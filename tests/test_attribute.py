@@ -227,6 +227,35 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             OFFICE_CAST,
             [("stranger", "pronoun tag")],
         ),
+        # right after a quotation, any past-tense verb before a name is a tag
+        ("“Mind the step,” advised the Rabbit.", THIRD_PERSON_CAST, [("rabbit", "tag")]),
+        # a beat may open with a conjunction...
+        (
+            "“Sit down,” said Alice.\n\n“Thank you,” said the Rabbit.\n\n“It is late.” And the Queen looked at"
+            " the clock.",
+            THIRD_PERSON_CAST,
+            [("alice", "tag"), ("rabbit", "tag"), ("queen", "beat")],
+        ),
+        # ...but "and X remarked," goes on with the narration: the tag of the quotation after it
+        (
+            "“No such thing!” Alice began, but the Rabbit went “Hush!” and the Queen sulkily remarked,"
+            " “Finish it yourself.”",
+            THIRD_PERSON_CAST,
+            [("alice", "tag"), ("rabbit", "preceding tag"), ("queen", "preceding tag")],
+        ),
+        # a participle hangs on the nearest subject before it
+        (
+            "Alice clapped her hands, and the Queen tossed up her fan, crying, “Bravo!”",
+            THIRD_PERSON_CAST,
+            [("queen", "preceding tag")],
+        ),
+        # a question that names its listener is answered by them, even by a third speaker
+        (
+            "“Where is the key?” asked Alice.\n\n“Nobody knows,” said the Queen.\n\n“Do you know, Rabbit?”"
+            "\n\n“Not I.”",
+            THIRD_PERSON_CAST,
+            [("alice", "tag"), ("queen", "tag"), ("alice", "alternation"), ("rabbit", "vocative")],
+        ),
         # with nobody of its gender in mind, a pronoun is fixed by gender only
         (
             "Ada came in.\n\nThe clerk looked up.\n\nThe lawyer looked up.\n\nStranger looked up. Then the"
