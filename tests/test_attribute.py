@@ -251,8 +251,7 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
         ),
         # a question that names its listener is answered by them, even by a third speaker
         (
-            "“Where is the key?” asked Alice.\n\n“Nobody knows,” said the Queen.\n\n“Do you know, Rabbit?”"
-            "\n\n“Not I.”",
+            "“Where is the key?” asked Alice.\n\n“Nobody knows,” said the Queen.\n\n“Do you know, Rabbit?”\n\n“Not I.”",
             THIRD_PERSON_CAST,
             [("alice", "tag"), ("queen", "tag"), ("alice", "alternation"), ("rabbit", "vocative")],
         ),
