@@ -812,7 +812,7 @@ class Attributor:
         chosen = tags[0] if tags else None
         if chosen is None and state.last_paragraph is not None and not state.last_paragraph.quotes:
             last = state.last_paragraph.segments[-1] if state.last_paragraph.segments else None
-            if last is not None and last.text.rstrip().endswith((":", "—", ",")):
+            if last is not None and last.text.rstrip().endswith((":", "—", "--", "–", ",")):
                 chosen = self.tag_before(last, hint, self.salience.ranked())
         if chosen is None:
             chosen = next((a for a in per_quote if a), None) or self.beat(

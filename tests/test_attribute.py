@@ -243,6 +243,12 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             THIRD_PERSON_CAST,
             [("alice", "tag"), ("rabbit", "preceding tag"), ("queen", "preceding tag")],
         ),
+        # a paragraph ending in a Gutenberg dash ("--") tags the quotation that follows it
+        (
+            "“Sit down,” we said.\n\n“No.”\n\nWe waited. Presently Lenin shouted--\n\n“Get out!”",
+            FIRST_PERSON_CAST,
+            [("pestana", "first-person tag"), ("lenin", "answer"), ("lenin", "preceding tag")],
+        ),
         # a participle hangs on the nearest subject before it
         (
             "Alice clapped her hands, and the Queen tossed up her fan, crying, “Bravo!”",
