@@ -562,14 +562,13 @@ class Attributor:
                 return found(hit[0], BEFORE_CUES[hit[1]])
         return None
 
-    def beat(self, segments: Iterable[Segment], expected: str | None) -> Attribution | None:
+    def beat(self, segments: Sequence[Segment], expected: str | None) -> Attribution | None:
         """A character doing something in the paragraph's narration is usually the one who speaks."""
         for segment in segments:
-            m = self.sentence_subject.search(segment.text)
-            if m:
-                hit = self.resolve(m["who"], expected)
-                if hit:
-                    return found(hit[0], "beat")
+            m = self.sentence_subject.search(segment.text) if segment.kind == "narration" else None
+            hit = self.resolve(m["who"], expected, self.salience.ranked()) if m else None
+            if hit:
+                return found(hit[0], "beat")
         return None
 
     def addressed(self, quotes: Iterable[Segment]) -> set[str]:
@@ -815,9 +814,7 @@ class Attributor:
             if last is not None and last.text.rstrip().endswith((":", "—", "--", "–", ",")):
                 chosen = self.tag_before(last, hint, self.salience.ranked())
         if chosen is None:
-            chosen = next((a for a in per_quote if a), None) or self.beat(
-                (s for s in segments if s.kind == "narration"), hint
-            )
+            chosen = next((a for a in per_quote if a), None) or self.beat(segments, hint)
             if chosen is not None and chosen.speaker in addressed:
                 chosen = None
         if chosen is None and state.open_speaker:
