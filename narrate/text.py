@@ -263,6 +263,13 @@ def parse_number(word: str) -> int | None:
     return total or None
 
 
+ELISION: Final = re.compile(r"(?:em|tis|twas|twere|twould|tain|twon|cause|ud|un)\b", re.IGNORECASE)
+STRAIGHT_DOUBLE_OPENING: Final = re.compile(r"""(?:^|(?<=[\s(\[—–-]))"\w""", re.MULTILINE)
+STRAIGHT_SINGLE_OPENING: Final = re.compile(
+    r"""(?:^|(?<=[\s(\[—–-]))'(?!(?:[Tt]is|[Tt]was|[Tt]were|[Tt]would|[Tt]ain|[Tt]isn)\b)[A-Z—–-]""", re.MULTILINE
+)
+
+
 def quote_style(text: str) -> Literal["double", "single"]:
     """Which marks open a top-level quotation in this text: decided once for a whole chapter.
 
@@ -273,6 +280,13 @@ def quote_style(text: str) -> Literal["double", "single"]:
     """
     doubles = sum(text.count(c) for c in OPEN_DOUBLE)
     singles = len(re.findall(r"(?:^|(?<=[\s(\[—–-]))‘", text))
+    if singles or doubles:
+        return "single" if singles > doubles else "double"
+    # Straight marks: whichever opens more quotations is the main one, so that a British
+    # book's nested "..." does not turn its '...' into narration. An apostrophe that starts
+    # a word is lower case ('em, 'ud) or one of a few words ('Tis, 'Twas).
+    doubles = len(STRAIGHT_DOUBLE_OPENING.findall(text))
+    singles = len(STRAIGHT_SINGLE_OPENING.findall(text))
     if singles or doubles:
         return "single" if singles > doubles else "double"
     if '"' in text:
@@ -331,7 +345,8 @@ def split_quotations(
         ch = paragraph[i]
         prev = paragraph[i - 1] if i > 0 else " "
         nxt = paragraph[i + 1] if i + 1 < n else " "
-        opening = is_opening_mark(ch, prev, nxt, style)
+        # 'Tis and 'em start with an apostrophe, not a quotation.
+        opening = is_opening_mark(ch, prev, nxt, style) and not (ch == "'" and ELISION.match(paragraph, i + 1))
         if inside and maybe_closed_at is not None and opening:
             close_at_last_maybe()
         if opening and not inside:
@@ -364,7 +379,8 @@ def is_opening_mark(ch: str, prev: str, nxt: str, style: str) -> bool:
         return ch == '"' and (prev.isspace() or prev in "([—–-") and not nxt.isspace()
     if ch == OPEN_SINGLE:
         return True
-    return ch == "'" and (prev.isspace() or prev in "([—–-") and (nxt.isalnum() or nxt in "_…")
+    # 'Go!', '_You_ did', '...well', '--So you' open; 'em and goin' do not.
+    return ch == "'" and (prev.isspace() or prev in "([—–-") and (nxt.isalnum() or nxt in "_…—–-")
 
 
 def is_closing_mark(ch: str, prev: str, nxt: str, style: str) -> bool:
@@ -372,6 +388,8 @@ def is_closing_mark(ch: str, prev: str, nxt: str, style: str) -> bool:
         return ch in CLOSE_DOUBLE or ch == '"'
     if ch not in (CLOSE_SINGLE, "'"):
         return False
+    if ch == "'" and prev.isspace() and nxt.isalpha():
+        return False  # 'em: a straight mark between a space and a word opens or elides, never closes
     # An apostrophe sits between letters (don't, o'clock), or after a word and before the
     # next (the Dawsons' dog, goin' home); a closing mark follows punctuation (,' .' ?') or
     # ends the run of text.

@@ -98,6 +98,20 @@ def test_british_single_quotes_are_quotations_when_there_are_no_double_quotes() 
     ]
 
 
+def test_british_straight_single_quotes_with_double_quotes_nested_inside() -> None:
+    # A few nested "..." must not make the whole chapter double-quoted; 'Tis and 'em are not quotations.
+    chapter = parse_chapter(
+        "'They call it \"the Wild Wood\",' said the Rat. 'Tis a bad place.\n\n"
+        "'I shan't go,' said the Mole. 'Not for all the gold in 'em hills.'\n\n"
+        "'--So you had better stay,' concluded the Badger."
+    )
+    assert [[(s.kind, s.text) for s in p.segments] for p in chapter.paragraphs] == [
+        [(Q, 'They call it "the Wild Wood",'), (N, "said the Rat. 'Tis a bad place.")],
+        [(Q, "I shan't go,"), (N, "said the Mole."), (Q, "Not for all the gold in 'em hills.")],
+        [(Q, "--So you had better stay,"), (N, "concluded the Badger.")],
+    ]
+
+
 def test_chapter_19_heading_title_and_boilerplate() -> None:
     chapter = load_chapter(REPO / "texts" / "chapter-19.txt")
     assert chapter.number == 19
