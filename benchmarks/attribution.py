@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 
 from narrate.attribute import DEFAULT_WEIGHTS, Attribution, Weights, attribute_chapter, build_script
-from narrate.script import load_script
+from narrate.script import CHECK_BELOW, load_script
 from narrate.text import Chapter, load_chapter, parse_chapter
 from narrate.voices import CastSpec, load_cast
 
@@ -91,7 +91,7 @@ def attribute(texts: list[Text], weights: Weights = DEFAULT_WEIGHTS) -> dict[str
 
 def score(texts: list[Text], show_errors: bool) -> None:
     per_cue: dict[str, Counter] = defaultdict(Counter)
-    total = correct = 0
+    total = correct = flagged = flagged_wrong = 0
     rows = []
     start = time.perf_counter()
     attributed = attribute(texts)
@@ -101,6 +101,8 @@ def score(texts: list[Text], show_errors: bool) -> None:
         for a, speaker, quote in pairs:
             ok = a.speaker == speaker
             right += ok
+            flagged += a.confidence < CHECK_BELOW
+            flagged_wrong += a.confidence < CHECK_BELOW and not ok
             per_cue[a.cue]["n"] += 1
             per_cue[a.cue]["right"] += ok
             if show_errors and not ok:
@@ -119,6 +121,12 @@ def score(texts: list[Text], show_errors: bool) -> None:
     print(f"\n{'cue':<22} {'coverage':>9} {'precision':>10}")
     for cue, c in sorted(per_cue.items(), key=lambda kv: -kv[1]["n"]):
         print(f"{cue:<22} {c['n'] / total:9.1%} {c['right'] / c['n']:10.1%}   ({c['right']}/{c['n']})")
+    wrong = total - correct
+    print(
+        f"\nmarked 'check: true' (confidence < {CHECK_BELOW}): {flagged} of {total} quotations "
+        f"({flagged / total:.0%}); they hold {flagged_wrong} of the {wrong} errors "
+        f"({flagged_wrong / max(wrong, 1):.0%})"
+    )
     print(f"\nattribution time: {elapsed:.2f} s for {total} quotations (parsing not included)")
     # Novel length: the text with the biggest cast, repeated to 120,000 words, parsed and attributed.
     name, chapter, cast, _ = max(texts, key=lambda t: len(t[2].characters))

@@ -23,9 +23,10 @@ the one the conversation expects; then to the most recent fitting mention.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Final
 
@@ -203,6 +204,18 @@ class Attribution:
 
 def found(speaker: str, cue: str) -> Attribution:
     return Attribution(speaker, CONFIDENCE[cue], cue)
+
+
+# Fitted (logistic regression) on the development passages: a speaker chosen by a margin m
+# (the best path with them against the best path with anyone else) is right about
+# 1 / (1 + e^-(0.27 + 0.56 m)) of the time: 57 % at m = 0, 80 % at 2, 96 % at 5.
+MARGIN_FIT: Final = (0.27, 0.56)
+
+
+def margin_confidence(margin: float) -> float:
+    """How often a speaker the conversation model prefers by this margin is right."""
+    a, b = MARGIN_FIT
+    return 1.0 / (1.0 + math.exp(-(a + b * min(margin, 50.0))))
 
 
 def apostrophes(text: str) -> str:
@@ -447,6 +460,10 @@ class Record:
     """The last three characters named in the narration or heard speaking, most recent first."""
 
 
+State = tuple[str, str | None]
+"""(speaker, previous speaker) in the conversation model."""
+
+
 class Attributor:
     """Applies the sieve to a chapter, paragraph by paragraph."""
 
@@ -651,7 +668,7 @@ class Attributor:
         # ...but only one who is heard in it: a narrator who just watches gets no say.
         heard = any(r.anchor and r.anchor.speaker == self.narrator for r in records)
         narrator_bonus = w.narrator_bonus if heard else 0.0
-        states: list[tuple[str, str | None]] = [(a, b) for a in participants for b in [None, *participants] if a != b]
+        states: list[State] = [(a, b) for a in participants for b in [None, *participants] if a != b]
 
         def emission(k: int, speaker: str) -> float:
             record = records[k]
@@ -672,19 +689,12 @@ class Attributor:
             return score
 
         first = records[0]
-        scores = {
-            st: emission(0, st[0])
-            + (w.opener_named if first.present and st[0] == first.present[0] else 0.0)
-            - (0.0 if st[1] is None else w.opener_answers)
-            for st in states
-        }
-        back: list[dict[tuple[str, str | None], tuple[str, str | None]]] = []
-        for k, record in enumerate(records[1:], start=1):
-            switch, stay = record.turn.switch_score(w), record.turn.stay_score(w)
-            emitted = {speaker: emission(k, speaker) for speaker in participants}
-            new_scores: dict[tuple[str, str | None], float] = {}
-            pointers: dict[tuple[str, str | None], tuple[str, str | None]] = {}
-            for (cur, prev), score in scores.items():
+        emitted = [{speaker: emission(k, speaker) for speaker in participants} for k in range(len(records))]
+
+        def transitions(k: int, sources: Iterable[State]) -> Iterator[tuple[State, State, float]]:
+            """(state at k-1, state at k, score of the step and of paragraph k's speaker)."""
+            switch, stay = records[k].turn.switch_score(w), records[k].turn.stay_score(w)
+            for cur, prev in sources:
                 for speaker in participants:
                     if speaker == cur:
                         target, step = (cur, prev), stay
@@ -696,18 +706,52 @@ class Attributor:
                         # A first-person narrator takes part in nearly every conversation they
                         # tell: the likeliest one to answer, after whoever spoke before.
                         step += narrator_bonus
-                    total = score + step + emitted[speaker]
-                    if total > new_scores.get(target, -1e18):
-                        new_scores[target] = total
-                        pointers[target] = (cur, prev)
-            scores = new_scores
+                    yield (cur, prev), target, step + emitted[k][speaker]
+
+        # Forward: the best score of a path to each state (Viterbi), with back pointers.
+        forward = [
+            {
+                st: emitted[0][st[0]]
+                + (w.opener_named if first.present and st[0] == first.present[0] else 0.0)
+                - (0.0 if st[1] is None else w.opener_answers)
+                for st in states
+            }
+        ]
+        back: list[dict[State, State]] = []
+        for k in range(1, len(records)):
+            scores: dict[State, float] = {}
+            pointers: dict[State, State] = {}
+            for source, target, score in transitions(k, forward[-1]):
+                total = forward[-1][source] + score
+                if total > scores.get(target, -1e18):
+                    scores[target] = total
+                    pointers[target] = source
+            forward.append(scores)
             back.append(pointers)
-        state = max(scores, key=scores.__getitem__)
+        # Backward: the best score from each state to the end. Forward plus backward is the best
+        # whole path through a state, so a paragraph's margin (its speaker's best path against
+        # the best path giving it to anyone else) says how sure the choice is.
+        backward: list[dict[State, float]] = [dict.fromkeys(states, 0.0)]
+        for k in range(len(records) - 1, 0, -1):
+            scores = {}
+            for source, target, score in transitions(k, states):
+                total = score + backward[0][target]
+                if total > scores.get(source, -1e18):
+                    scores[source] = total
+            backward.insert(0, scores)
+        state = max(forward[-1], key=forward[-1].__getitem__)
         path = [state]
         for pointers in reversed(back):
             state = pointers[state]
             path.append(state)
         path.reverse()
+        margins = []
+        for k, (speaker, _) in enumerate(path):
+            best: dict[str, float] = {}
+            for st, score in forward[k].items():
+                total = score + backward[k][st]
+                best[st[0]] = max(best.get(st[0], -1e18), total)
+            margins.append(best[speaker] - max((v for c, v in best.items() if c != speaker), default=-1e18))
         for i, (record, (speaker, _)) in enumerate(zip(records, path, strict=True)):
             if record.index is None:
                 continue
@@ -715,7 +759,6 @@ class Attributor:
                 self.results[record.index] = [
                     found(speaker, a.cue) if a.cue == "gendered pronoun" else a for a in self.results[record.index]
                 ]
-                continue
             if record.anchor:
                 continue
             if speaker == UNKNOWN:
@@ -732,6 +775,12 @@ class Attributor:
                 cue = "alternation"
             # Without a cue of its own, nothing in the paragraph named a speaker.
             self.results[record.index] = [found(speaker, cue)] * len(self.results[record.index])
+        for record, margin in zip(records, margins, strict=True):
+            if record.index is not None:
+                sure = margin_confidence(margin)
+                self.results[record.index] = [
+                    replace(a, confidence=min(a.confidence, sure)) for a in self.results[record.index]
+                ]
 
     # -- one paragraph ------------------------------------------------------------------
 

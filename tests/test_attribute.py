@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from narrate.attribute import attribute_chapter, build_script, sentences
-from narrate.script import load_script
+from narrate.script import CHECK_BELOW, load_script
 from narrate.text import load_chapter, parse_chapter
 from narrate.voices import CastSpec
 
@@ -284,6 +284,27 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
 )
 def test_cues(text: str, cast: CastSpec, expected: list[tuple[str, str]]) -> None:
     assert speakers(text, cast) == expected
+
+
+def test_confidence_falls_when_the_conversation_could_give_the_line_to_someone_else() -> None:
+    # Between two people an untagged answer is clear; with a third in the room it is a guess to check.
+    exchange = "“Is it late?” asked Alice.\n\n“Very late.”\n\n“Then go,” said Alice."
+    two = [
+        a
+        for p in attribute_chapter(parse_chapter("The Rabbit sat by Alice.\n\n" + exchange), THIRD_PERSON_CAST)
+        for a in p
+    ]
+    three = [
+        a
+        for p in attribute_chapter(
+            parse_chapter("Alice, the Rabbit and the Queen sat down.\n\n" + exchange), THIRD_PERSON_CAST
+        )
+        for a in p
+    ]
+    assert [a.speaker for a in two] == ["alice", "rabbit", "alice"]
+    assert two[0].confidence == two[2].confidence == 0.95  # tags stay sure
+    assert three[1].confidence < two[1].confidence
+    assert three[1].confidence < CHECK_BELOW <= two[1].confidence
 
 
 def test_built_script_reads_heading_first_and_marks_guesses_for_review() -> None:
