@@ -151,6 +151,8 @@ class Weights:
     addressee_answers: float = 2.0
     """...and is the likeliest to speak next, even as a third speaker (third_speaker)."""
     asked_by_name: float = 1.5
+    in_mind: float = 2.0
+    """A bare quotation after a paragraph of narration is likeliest from whom that narration is about."""
     """...above all when the quotation asks them a question."""
     anchors: tuple[tuple[str, float], ...] = (
         ("tag", 12.0),
@@ -182,6 +184,7 @@ CONFIDENCE: Final = {
     "open quotation": 0.9,
     "beat": 0.8,
     "vocative": 0.75,
+    "narration before": 0.75,
     "answer": 0.7,
     "continuation": 0.6,
     "alternation": 0.6,
@@ -457,6 +460,9 @@ class Record:
     turn: TurnEvidence
     new_conversation: bool
     present: tuple[str, ...]
+    in_mind: str | None = None
+    """For a bare quotation right after a paragraph of narration: the character that
+    narration is clearly about, if any ("Mrs. Sheridan could not imagine where it was.")."""
     """The last three characters named in the narration or heard speaking, most recent first."""
 
 
@@ -686,6 +692,8 @@ class Attributor:
 
             if speaker in record.addressed:
                 score -= w.addressed
+            if speaker == record.in_mind:
+                score += w.in_mind
             return score
 
         first = records[0]
@@ -765,6 +773,8 @@ class Attributor:
                 cue = "none"
             elif i == 0:
                 cue = "mention"
+            elif speaker == record.in_mind and w.in_mind > 0:
+                cue = "narration before"
             elif speaker == path[i - 1][0]:
                 cue = "continuation"
             elif path[i - 1][0] in record.addressed or speaker in records[i - 1].addressed:
@@ -831,6 +841,17 @@ class Attributor:
             return []
         addressed = self.addressed(quotes)
         evidence = self.turn_evidence(paragraph)
+        # A paragraph of narration and then a bare quotation: the narration was most likely
+        # about its speaker, when one character clearly dominates it (twice anyone else's salience).
+        in_mind = None
+        if (
+            state.last_paragraph is not None
+            and not state.last_paragraph.quotes
+            and all(seg.kind == "quote" for seg in paragraph.segments)
+        ):
+            ranked = self.salience.ranked()
+            if ranked and (len(ranked) == 1 or self.salience.scores[ranked[0]] >= 2 * self.salience.scores[ranked[1]]):
+                in_mind = ranked[0]
         hint = self.expected_speaker(evidence, addressed)
         segments = paragraph.segments
         per_quote: list[Attribution | None] = []
@@ -876,6 +897,7 @@ class Attributor:
                 turn=evidence,
                 new_conversation=paragraph.scene_break or state.is_over,
                 present=tuple(reversed(state.mentions[-3:])),
+                in_mind=in_mind,
             )
         )
         if chosen is None:

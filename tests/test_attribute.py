@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from narrate.attribute import attribute_chapter, build_script, sentences
+from narrate.attribute import DEFAULT_WEIGHTS, attribute_chapter, build_script, sentences
 from narrate.script import CHECK_BELOW, load_script
 from narrate.text import load_chapter, parse_chapter
 from narrate.voices import CastSpec
@@ -261,18 +263,19 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             THIRD_PERSON_CAST,
             [("alice", "tag"), ("queen", "tag"), ("alice", "alternation"), ("rabbit", "vocative")],
         ),
+        # a bare quotation after a paragraph of narration about one character is likeliest theirs
+        (
+            "“Is it here?” asked Alice.\n\n“No,” said the Rabbit.\n\nThe Queen searched every drawer, and at"
+            " last she gave up.\n\n“Somebody has stolen it.”",
+            THIRD_PERSON_CAST,
+            [("alice", "tag"), ("rabbit", "tag"), ("queen", "narration before")],
+        ),
         # with nobody of its gender in mind, a pronoun is fixed by gender only
         (
             "Ada came in.\n\nThe clerk looked up.\n\nThe lawyer looked up.\n\nStranger looked up. Then the"
             " clerk coughed.\n\n“Good night,” she said.",
             OFFICE_CAST,
             [("ada", "gendered pronoun")],
-        ),
-        # a turn told in narration ("I told him.") is the narrator's: the other speaks next
-        (
-            "“What is your name?” asked Lenin.\n\nI told him.\n\n“Where were you born?”",
-            FIRST_PERSON_CAST,
-            [("lenin", "tag"), ("lenin", "alternation")],
         ),
         # a tag further on fixes the untagged turns before it (the conversation is decoded whole)
         (
@@ -284,6 +287,16 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
 )
 def test_cues(text: str, cast: CastSpec, expected: list[tuple[str, str]]) -> None:
     assert speakers(text, cast) == expected
+
+
+def test_a_turn_told_in_narration_is_a_turn() -> None:
+    # "I told him." is the narrator's turn, so the other speaks next; the narration is also
+    # about Lenin ("him"), so switch that cue off to see this one alone.
+    text = "“What is your name?” asked Lenin.\n\nI told him.\n\n“Where were you born?”"
+    weights = dataclasses.replace(DEFAULT_WEIGHTS, in_mind=0.0)
+    found = [(a.speaker, a.cue) for p in attribute_chapter(parse_chapter(text), FIRST_PERSON_CAST, weights) for a in p]
+    assert found == [("lenin", "tag"), ("lenin", "alternation")]
+    assert speakers(text, FIRST_PERSON_CAST) == [("lenin", "tag"), ("lenin", "narration before")]
 
 
 def test_confidence_falls_when_the_conversation_could_give_the_line_to_someone_else() -> None:
