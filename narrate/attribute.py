@@ -14,11 +14,13 @@ Attribution"), from the most precise cue to the least:
    answers the previous speaker, above all after a question, or when it opens with an answer
    ("No.", "Very much."); it usually continues the same speech when it opens with a connective
    ("However,", "As for") or when one speaker is in the middle of a long argument. A name
-   inside a quotation is the person addressed (a vocative), never the speaker.
+   inside a quotation is the person addressed (a vocative), never the speaker; a bare
+   quotation after a paragraph of narration about one character is likeliest theirs.
 
-One paragraph, one speaker. A pronoun is resolved by gender: first to whoever the paragraph
-(or the narration just before it) names, the subject of the latest sentence first; then to
-the one the conversation expects; then to the most recent fitting mention.
+One paragraph, one speaker. A pronoun goes to the most salient character of its gender
+(Salience: subjects over objects, recent sentences over old ones); with nobody of its gender in
+mind, or when that is the one who spoke just before, the conversation chooses. Each
+quotation's confidence is how clearly the conversation model prefers its speaker.
 """
 
 from __future__ import annotations
@@ -151,9 +153,9 @@ class Weights:
     addressee_answers: float = 2.0
     """...and is the likeliest to speak next, even as a third speaker (third_speaker)."""
     asked_by_name: float = 1.5
+    """...above all when the quotation asks them a question."""
     in_mind: float = 2.0
     """A bare quotation after a paragraph of narration is likeliest from whom that narration is about."""
-    """...above all when the quotation asks them a question."""
     anchors: tuple[tuple[str, float], ...] = (
         ("tag", 12.0),
         ("first-person tag", 12.0),
@@ -218,7 +220,7 @@ MARGIN_FIT: Final = (0.27, 0.56)
 def margin_confidence(margin: float) -> float:
     """How often a speaker the conversation model prefers by this margin is right."""
     a, b = MARGIN_FIT
-    return 1.0 / (1.0 + math.exp(-(a + b * min(margin, 50.0))))
+    return 1.0 / (1.0 + math.exp(-(a + b * max(-50.0, min(margin, 50.0)))))
 
 
 def apostrophes(text: str) -> str:
@@ -330,6 +332,14 @@ CLAUSE_OPENING: Final = re.compile(
 OBJECT_PRONOUNS: Final = {"him": "male", "his": "male", "her": "female", "hers": "female"}
 
 
+def opens_clause(text: str, start: int) -> bool:
+    """Whether what stands at text[start] opens its clause (CLAUSE_OPENING)."""
+    # A conjunction, a determiner and two adjectives fit in 60 characters; looking no further
+    # back keeps a long sentence with many names linear.
+    tail = text[max(0, start - 60) : start]
+    return bool(CLAUSE_OPENING.search(tail if start <= 60 else "x" + tail))  # x: not the sentence's start
+
+
 class Salience:
     """How much each character is in the reader's mind, for resolving "he" and "she".
 
@@ -358,37 +368,37 @@ class Salience:
         """Characters in mind, the most salient first."""
         return [c for c, v in sorted(self.scores.items(), key=lambda kv: -kv[1]) if v >= self.FLOOR]
 
-    def add(self, cid: str, weight: float) -> None:
-        self.scores[cid] = self.scores.get(cid, 0.0) + weight
-
-    def antecedent(self, pronoun: str, not_: str | None = None) -> str | None:
+    def antecedent(self, pronoun: str, exclude: str | None = None) -> str | None:
+        """The most salient character a pronoun fits, other than the narrator and exclude."""
         gender = {**PRONOUN_GENDER, **OBJECT_PRONOUNS}[pronoun.lower()]
-        fits = (c for c in self.ranked() if c not in (self.narrator, not_) and self.gender(c) == gender)
+        fits = (c for c in self.ranked() if c not in (self.narrator, exclude) and self.gender(c) == gender)
         return next(fits, None)
 
     def read(self, text: str) -> None:
         """Take in a stretch of narration."""
         for sentence in sentences(text):
             self.scores = {c: v * self.DECAY for c, v in self.scores.items() if v * self.DECAY >= 1.0}
-            before = dict(self.scores)
-            hits = [(a, b, cid) for a, b, cid in self.names.find(sentence)]
-            hits += [(m.start(), m.end(), m.group(0)) for m in self.pronoun.finditer(sentence)]
+            before_sentence = dict(self.scores)
+            # (start, end, character id, pronoun): a name has its id, a pronoun is resolved in turn.
+            mentions = [(start, end, cid, None) for start, end, cid in self.names.find(sentence)]
+            mentions += [(m.start(), m.end(), None, m.group(0).lower()) for m in self.pronoun.finditer(sentence)]
             # A character mentioned twice in a sentence is not twice as salient: each gets the
             # weight of their most prominent mention.
             weights: dict[str, float] = {}
             subject = None
-            for n, (start, end, ref) in enumerate(sorted(hits)):
-                pronoun = ref.lower() in PRONOUN_GENDER or ref.lower() in OBJECT_PRONOUNS
-                # "Mr. Utterson touched him": him is not the one doing the touching.
-                cid = self.antecedent(ref, not_=subject if ref.lower() == "him" else None) if pronoun else ref
+            for n, (start, end, cid, pronoun) in enumerate(sorted(mentions, key=lambda m: m[:2])):
+                if pronoun is not None:
+                    # "Mr. Utterson touched him": him is not the one doing the touching.
+                    cid = self.antecedent(pronoun, exclude=subject if pronoun == "him" else None)
                 if cid is None:
                     continue
-                opens = CLAUSE_OPENING.search(sentence[:start]) or (n == 0 and re.match(r"\s+[a-z]", sentence[end:]))
-                is_subject = ref.lower() not in OBJECT_PRONOUNS and bool(opens)
-                if is_subject:
+                opens = opens_clause(sentence, start) or (n == 0 and re.match(r"\s+[a-z]", sentence[end:]))
+                if opens and pronoun not in OBJECT_PRONOUNS:
                     subject = cid
-                weights[cid] = max(weights.get(cid, 0.0), self.SUBJECT if is_subject else self.MENTION)
-                self.scores[cid] = before.get(cid, 0.0) + weights[cid]
+                    weights[cid] = self.SUBJECT
+                else:
+                    weights[cid] = max(weights.get(cid, 0.0), self.MENTION)
+                self.scores[cid] = before_sentence.get(cid, 0.0) + weights[cid]
 
 
 @dataclass
@@ -460,10 +470,10 @@ class Record:
     turn: TurnEvidence
     new_conversation: bool
     present: tuple[str, ...]
+    """The last three characters named in the narration or heard speaking, most recent first."""
     in_mind: str | None = None
     """For a bare quotation right after a paragraph of narration: the character that
     narration is clearly about, if any ("Mrs. Sheridan could not imagine where it was.")."""
-    """The last three characters named in the narration or heard speaking, most recent first."""
 
 
 State = tuple[str, str | None]
@@ -494,22 +504,26 @@ class Attributor:
         # Right after a quotation, a verb before a name is a tag whatever the verb: "advised Jo",
         # "sang Beth", "returned the lawyer".
         self.after_verb = re.compile(rf"^(?P<verb>{verbs}|[a-z]+ed){ADVERB}\s+{subject}")
-        self.before = re.compile(rf"{subject}\b[^.!?:;]*?\b(?P<verb>{verbs})\b[^.!?]*[:,—-]\s*$")
+        self.before = re.compile(rf"{subject}\b[^.!?:;]*?\b(?P<verb>{verbs})\b[^.!?]*[:,—–-]\s*$")
         self.subject = re.compile(subject)
         # "... he said to her, " or, right against the quotation, "Everybody then murmured" and
         # "I heard Mr. Hubble remark that".
-        self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?:{verbs})\b(?:[^.!?]*[:,—-]|\s+that)?\s*$")
+        self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?:{verbs})\b(?:[^.!?]*[:,—–-]|\s+that)?\s*$")
         self.sentence_subject = re.compile(rf"(?:^|[.!?;]\s+|—\s*){CONJUNCTION}{subject}{ADVERB}\s+[a-z]")
         self.reported = re.compile(rf"(?:^|[.!?;]\s+){subject}{ADVERB}\s+(?:{verbs}|{REPORTED_VERBS})\b")
         self.state = Conversation()
         self.salience = Salience(self.names, self.gender, self.narrator)
+        self.answering: str | None = None
+        """Who spoke the paragraph before, while reading the first tag of a paragraph that
+        answers it (no narration between)."""
 
     # -- resolving who a subject is -------------------------------------------------
 
     def resolve(self, who: str, expected: str | None = None, nearby: Sequence[str] = ()) -> tuple[str, str] | None:
         """(character id, cue kind) for a name or pronoun; None when it names nobody in the cast.
 
-        nearby: who the paragraph has just named, likeliest antecedent first.
+        nearby: the likeliest antecedents of a pronoun, first the paragraph's own tags, then
+        the characters most in mind (Salience.ranked).
         """
         lower = who.lower()
         if lower in self.pronoun_owner:
@@ -521,11 +535,16 @@ class Attributor:
             return (self.narrator, "first-person") if self.narrator else None
         if lower in PRONOUN_GENDER:
             gender = PRONOUN_GENDER[lower]
-            # Within a paragraph "he" is whoever it has just named; only then the one the
-            # conversation expects.
-            for cid in nearby:
-                if cid != self.narrator and self.gender(cid) == gender:
-                    return cid, "pronoun"
+            # "he" is the man most in mind; only with no man in mind the one the conversation
+            # expects, or the last one mentioned.
+            fits = [cid for cid in nearby if cid != self.narrator and self.gender(cid) == gender]
+            if fits and fits[0] == self.answering:
+                # "“Where were you?” said Keeper. / “Out,” he said.": the man most in mind is
+                # the one who just spoke, but a new paragraph is usually someone else: let the
+                # conversation choose among the men.
+                return fits[0], "gender"
+            if fits:
+                return fits[0], "pronoun"
             if expected and self.gender(expected) == gender and expected != self.narrator:
                 return expected, "gender"
             for cid in reversed(self.state.mentions + self.state.speakers[-2:]):
@@ -574,9 +593,11 @@ class Attributor:
         if m is None and (m := self.before.search(clause)):
             verb = m.start("verb")
             subjects = list(self.subject.finditer(clause, m.start(), verb))
-            # "..., and Jo tossed up her napkin, crying," hangs the participle on the nearest subject.
-            if m["verb"].endswith("ing") and subjects:
-                m = subjects[-1]
+            # "..., and Jo tossed up her napkin, crying," hangs the participle on the nearest
+            # subject, not on an object ("Alice turned to the Queen, crying,").
+            openers = [s for s in subjects if opens_clause(clause, s.start())]
+            if m["verb"].endswith("ing") and openers:
+                m = openers[-1]
             else:
                 m = next((s for s in reversed(subjects) if "," not in clause[s.end() : verb]), m)
         if m:
@@ -753,13 +774,13 @@ class Attributor:
             state = pointers[state]
             path.append(state)
         path.reverse()
-        margins = []
-        for k, (speaker, _) in enumerate(path):
-            best: dict[str, float] = {}
+        # The best whole path giving each paragraph to each speaker.
+        best: list[dict[str, float]] = []
+        for k in range(len(records)):
+            per_speaker: dict[str, float] = {}
             for st, score in forward[k].items():
-                total = score + backward[k][st]
-                best[st[0]] = max(best.get(st[0], -1e18), total)
-            margins.append(best[speaker] - max((v for c, v in best.items() if c != speaker), default=-1e18))
+                per_speaker[st[0]] = max(per_speaker.get(st[0], -1e18), score + backward[k][st])
+            best.append(per_speaker)
         for i, (record, (speaker, _)) in enumerate(zip(records, path, strict=True)):
             if record.index is None:
                 continue
@@ -785,12 +806,19 @@ class Attributor:
                 cue = "alternation"
             # Without a cue of its own, nothing in the paragraph named a speaker.
             self.results[record.index] = [found(speaker, cue)] * len(self.results[record.index])
-        for record, margin in zip(records, margins, strict=True):
-            if record.index is not None:
-                sure = margin_confidence(margin)
-                self.results[record.index] = [
-                    replace(a, confidence=min(a.confidence, sure)) for a in self.results[record.index]
-                ]
+        for k, record in enumerate(records):
+            if record.index is None:
+                continue
+            # The paragraph's speaker, which a kept anchor may set against the path's choice;
+            # a quotation of someone else in the same paragraph keeps its own tag's confidence.
+            speaker = self.results[record.index][-1].speaker if record.anchor else path[k][0]
+            rivals = [v for c, v in best[k].items() if c != speaker]
+            margin = best[k].get(speaker, -1e18) - max(rivals, default=-1e18)
+            sure = margin_confidence(margin)
+            self.results[record.index] = [
+                replace(a, confidence=min(a.confidence, sure)) if a.speaker == speaker else a
+                for a in self.results[record.index]
+            ]
 
     # -- one paragraph ------------------------------------------------------------------
 
@@ -862,6 +890,16 @@ class Attributor:
                 continue
             # "Mrs. Sheridan joined them." just before a quotation: she is who "she said" means.
             nearby = [*reversed(said), *self.salience.ranked()]
+            self.answering = (
+                state.speakers[-1]
+                if not said
+                and i == 0
+                and state.speakers
+                and state.narration_gap == 0
+                and not state.open_speaker
+                and not state.is_over
+                else None
+            )
             after = segments[i + 1] if i + 1 < len(segments) and segments[i + 1].kind == "narration" else None
             if after is not None and i + 2 < len(segments) and re.fullmatch(r"[^,;:.!?—]*\w", after.text.strip()):
                 after = None  # "Everybody then murmured" runs on into the next quotation: its tag

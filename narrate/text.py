@@ -263,10 +263,14 @@ def parse_number(word: str) -> int | None:
     return total or None
 
 
-ELISION: Final = re.compile(r"(?:em|tis|twas|twere|twould|tain|twon|cause|ud|un)\b", re.IGNORECASE)
+# Words that start with an apostrophe ('em, 'tis, 'cause): inside a sentence the mark is not a
+# quotation mark. At a sentence's start it may be one ("'Twas brillig,' said Jo.").
+ELISION_WORDS: Final = r"(?:em|tis|tisn|twas|twere|twould|tain|twon|cause|ud|un)\b"
+ELISION: Final = re.compile(ELISION_WORDS, re.IGNORECASE)
 STRAIGHT_DOUBLE_OPENING: Final = re.compile(r"""(?:^|(?<=[\s(\[—–-]))"\w""", re.MULTILINE)
+# Counted for the style only: a capital (or a dash) after the mark, so 'em and 'ud do not count.
 STRAIGHT_SINGLE_OPENING: Final = re.compile(
-    r"""(?:^|(?<=[\s(\[—–-]))'(?!(?:[Tt]is|[Tt]was|[Tt]were|[Tt]would|[Tt]ain|[Tt]isn)\b)[A-Z—–-]""", re.MULTILINE
+    rf"""(?:^|(?<=[\s(\[—–-]))'(?!(?i:{ELISION_WORDS}))[A-Z—–-]""", re.MULTILINE
 )
 
 
@@ -274,9 +278,8 @@ def quote_style(text: str) -> Literal["double", "single"]:
     """Which marks open a top-level quotation in this text: decided once for a whole chapter.
 
     Most books quote with double marks and nest single ones; British books often do the
-    reverse. Curly marks say which by how often each opens; with straight marks only, single
-    quotes are the main ones only when there is no double mark at all (an apostrophe at the
-    start of a word, as in 'em or '83, is not a quotation).
+    reverse. Curly marks say which by how often each opens; so do straight marks, where an
+    apostrophe at the start of a word ('em, 'Tis, '83) is not counted as an opening.
     """
     doubles = sum(text.count(c) for c in OPEN_DOUBLE)
     singles = len(re.findall(r"(?:^|(?<=[\s(\[—–-]))‘", text))
@@ -345,8 +348,9 @@ def split_quotations(
         ch = paragraph[i]
         prev = paragraph[i - 1] if i > 0 else " "
         nxt = paragraph[i + 1] if i + 1 < n else " "
-        # 'Tis and 'em start with an apostrophe, not a quotation.
-        opening = is_opening_mark(ch, prev, nxt, style) and not (ch == "'" and ELISION.match(paragraph, i + 1))
+        opening = is_opening_mark(ch, prev, nxt, style)
+        if opening and ch == "'" and ELISION.match(paragraph, i + 1) and not opens_with_elision(paragraph, i, inside):
+            opening = False  # "in 'em hills", "and 'tis": an apostrophe
         if inside and maybe_closed_at is not None and opening:
             close_at_last_maybe()
         if opening and not inside:
@@ -364,6 +368,19 @@ def split_quotations(
         close_at_last_maybe()
     flush("quote" if inside else "narration", closed=not inside)
     return segments
+
+
+def opens_with_elision(paragraph: str, i: int, inside: bool) -> bool:
+    """Whether the ' before 'Twas or 'Cause at paragraph[i] opens a quotation: it starts a
+    sentence outside any quotation, and a closing mark follows ("'Twas brillig,' said Jo.")."""
+    if inside:
+        return False
+    j = i - 1
+    while j >= 0 and paragraph[j].isspace():
+        j -= 1
+    if j >= 0 and paragraph[j] not in ".!?:;—–-(":
+        return False
+    return bool(re.search(r"[,.!?;:—–-]'(?!\w)", paragraph[i + 1 :]))
 
 
 def opens_quotation(paragraph: str, style: Literal["double", "single"]) -> bool:

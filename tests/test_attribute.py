@@ -245,6 +245,15 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             THIRD_PERSON_CAST,
             [("alice", "tag"), ("rabbit", "preceding tag"), ("queen", "preceding tag")],
         ),
+        # ...but not on an object
+        ("Alice turned to the Queen, crying, “Bravo!”", THIRD_PERSON_CAST, [("alice", "preceding tag")]),
+        # a new paragraph's "he said" after another man spoke: the one most in mind just spoke,
+        # so the conversation chooses
+        (
+            "Mr. Keeper and Stranger sat down.\n\n“Where were you?” said Mr. Keeper.\n\n“Out,” he said.",
+            OFFICE_CAST,
+            [("keeper", "tag"), ("stranger", "gendered pronoun")],
+        ),
         # a paragraph ending in a Gutenberg dash ("--") tags the quotation that follows it
         (
             "“Sit down,” we said.\n\n“No.”\n\nWe waited. Presently Lenin shouted--\n\n“Get out!”",
@@ -318,6 +327,18 @@ def test_confidence_falls_when_the_conversation_could_give_the_line_to_someone_e
     assert two[0].confidence == two[2].confidence == 0.95  # tags stay sure
     assert three[1].confidence < two[1].confidence
     assert three[1].confidence < CHECK_BELOW <= two[1].confidence
+
+
+def test_a_cue_the_conversation_disagrees_with_is_marked_for_review() -> None:
+    # The Queen's beat keeps the line, but the Rabbit, asked by name, fits the conversation
+    # better: the line's confidence is the Queen's, and low.
+    text = (
+        "“Where is the key?” asked Alice.\n\n“Do you know, Rabbit?”\n\nThe Queen frowned. “Not I.”"
+        "\n\n“Nor I,” said the Rabbit."
+    )
+    found = [a for p in attribute_chapter(parse_chapter(text), THIRD_PERSON_CAST) for a in p]
+    assert (found[2].speaker, found[2].cue) == ("queen", "beat")
+    assert found[2].confidence < CHECK_BELOW
 
 
 def test_built_script_reads_heading_first_and_marks_guesses_for_review() -> None:

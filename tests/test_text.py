@@ -112,6 +112,14 @@ def test_british_straight_single_quotes_with_double_quotes_nested_inside() -> No
     ]
 
 
+def test_a_quotation_may_open_with_an_elided_word() -> None:
+    chapter = parse_chapter("'Twas brillig,' said Jo. 'And 'tis late.'\n\n'Cause I said so,' said Jo.")
+    assert [[(s.kind, s.text) for s in p.segments] for p in chapter.paragraphs] == [
+        [(Q, "Twas brillig,"), (N, "said Jo."), (Q, "And 'tis late.")],
+        [(Q, "Cause I said so,"), (N, "said Jo.")],
+    ]
+
+
 def test_chapter_19_heading_title_and_boilerplate() -> None:
     chapter = load_chapter(REPO / "texts" / "chapter-19.txt")
     assert chapter.number == 19
