@@ -152,8 +152,6 @@ class Weights:
     """The person a quotation addresses by name is not its speaker."""
     addressee_answers: float = 2.0
     """...and is the likeliest to speak next, even as a third speaker (third_speaker)."""
-    asked_by_name: float = 1.5
-    """...above all when the quotation asks them a question."""
     in_mind: float = 2.0
     """A bare quotation after a paragraph of narration is likeliest from whom that narration is about."""
     anchors: tuple[tuple[str, float], ...] = (
@@ -701,8 +699,7 @@ class Attributor:
             record = records[k]
             score = -w.unknown if speaker == UNKNOWN else 0.0
             if k > 0 and speaker in records[k - 1].addressed:
-                # "When will he come home, Marmee?": asked by name, she answers.
-                score += w.addressee_answers + w.asked_by_name * record.turn.after_question
+                score += w.addressee_answers
             anchor = record.anchor
             if anchor and anchor.cue == "gendered pronoun":
                 # "she said": any woman of the conversation fits; the nearest mention a little more.
