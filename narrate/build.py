@@ -91,13 +91,15 @@ def write_chapter_script(
     force: bool = False,
     voices_path: Path | None = None,
     encoding: str = "utf-8",
+    output: Path | None = None,
 ) -> ScriptResult:
     """Write scripts/chapter-N.yaml. Over an existing script, the person's speakers are kept for
-    every turn whose text did not change (force: start afresh)."""
-    path = project.script_path(chapter)
+    every turn whose text did not change (force: start afresh). With output, write the
+    builder's own attribution there instead, and leave the chapter's script alone."""
+    path = output or project.script_path(chapter)
     script = make_script(project, chapter, voices_path=voices_path, encoding=encoding)
     kept = 0
-    if path.exists() and not force:
+    if output is None and path.exists() and not force:
         script, kept = keep_corrections(script, load_script(path))
     save_script(script, path)
     return ScriptResult(path, script, kept)

@@ -155,7 +155,7 @@ def build(
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Where to write the script (with TEXT); it holds the builder's own attribution.",
+    help="Where to write the script: the builder's own attribution, no corrections merged (needed with TEXT).",
 )
 @project_option
 @click.option("--force", is_flag=True, help="Start afresh: drop the speakers a person set in the existing script.")
@@ -173,7 +173,8 @@ def script(
 
     With --chapter N it writes scripts/chapter-N.yaml; over an existing one it keeps the
     speaker of every turn whose text did not change (your corrections). With TEXT it reads any
-    text file and writes --output. Quotations it is unsure of are marked 'check: true'.
+    text file and writes --output. --output always holds the builder's own attribution, with no
+    corrections merged in. Quotations it is unsure of are marked 'check: true'.
     """
     if (text is None) == (chapter is None):
         raise click.UsageError("give either a TEXT file or --chapter N")
@@ -190,7 +191,9 @@ def script(
             result = write_text_script(text, cast_path or project.voices_path, output, encoding=encoding)
         else:
             assert chapter is not None
-            result = write_chapter_script(project, chapter, force=force, voices_path=cast_path, encoding=encoding)
+            result = write_chapter_script(
+                project, chapter, force=force, voices_path=cast_path, encoding=encoding, output=output
+            )
     kept = f"; kept your speakers for {result.kept} unchanged turns" if result.kept else ""
     click.echo(f"Wrote {project.relative(result.path)}: {summarize(result.script)}{kept}")
 

@@ -45,7 +45,7 @@ def test_chapter_must_be_a_number(project: Path) -> None:
     assert "Invalid value for '--chapter' / '-c': 'nineteen' is not a valid integer" in result.output
 
 
-def test_script_keeps_a_persons_corrections_unless_forced(project: Path) -> None:
+def test_script_keeps_a_persons_corrections_unless_forced(project: Path, tmp_path: Path) -> None:
     first = run("script", "--chapter", "3", "--project", project)
     assert first.exit_code == 0
     assert first.output == (
@@ -67,6 +67,15 @@ def test_script_keeps_a_persons_corrections_unless_forced(project: Path) -> None
     rewritten = load_script(path)
     assert next(t for t in rewritten.turns if t.text == "Stay a little longer.").speaker == "pestana"
     assert any(t.text == "We went to see Lenin in the Kremlin." for t in rewritten.turns)
+    # --output writes the builder's own attribution elsewhere and leaves the corrected script alone.
+    own = run("script", "--chapter", "3", "--project", project, "--output", tmp_path / "own.yaml")
+    assert own.exit_code == 0, own.output
+    assert own.output.startswith(f"Wrote {tmp_path / 'own.yaml'}: 9 turns")
+    assert (
+        next(t for t in load_script(tmp_path / "own.yaml").turns if t.text == "Stay a little longer.").speaker
+        == "lenin"
+    )
+    assert next(t for t in load_script(path).turns if t.text == "Stay a little longer.").speaker == "pestana"
     forced = run("script", "--chapter", "3", "--project", project, "--force")
     assert forced.exit_code == 0
     assert next(t for t in load_script(path).turns if t.text == "Stay a little longer.").speaker == "lenin"
