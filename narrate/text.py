@@ -349,8 +349,8 @@ def split_quotations(
         prev = paragraph[i - 1] if i > 0 else " "
         nxt = paragraph[i + 1] if i + 1 < n else " "
         opening = is_opening_mark(ch, prev, nxt, style)
-        if opening and ch == "'" and ELISION.match(paragraph, i + 1) and not opens_with_elision(paragraph, i, inside):
-            opening = False  # "in 'em hills", "and 'tis": an apostrophe
+        if opening and ch == "'" and not straight_single_opens(paragraph, i, inside, maybe_closed_at is not None):
+            opening = False  # "in 'em hills", "the 'scape pipes": an apostrophe
         if inside and maybe_closed_at is not None and opening:
             close_at_last_maybe()
         if opening and not inside:
@@ -370,17 +370,27 @@ def split_quotations(
     return segments
 
 
-def opens_with_elision(paragraph: str, i: int, inside: bool) -> bool:
-    """Whether the ' before 'Twas or 'Cause at paragraph[i] opens a quotation: it starts a
-    sentence outside any quotation, and a closing mark follows ("'Twas brillig,' said Jo.")."""
+def straight_single_opens(paragraph: str, i: int, inside: bool, maybe_closed: bool) -> bool:
+    """Whether a straight ' at paragraph[i] that may open a quotation does.
+
+    Before a capital it does. Before an elided word ('em, 'Twas) or a small letter ('scape
+    pipes) only outside a quotation, when a mark further on can close it, and for an elided
+    word only at the start of a sentence ("'Twas brillig,' said Jo.", "'and so,' said he").
+    Inside a quotation that may already have closed ("'Stupid I was' (he said), 'now...'"),
+    a small letter opens the next one.
+    """
+    elided = ELISION.match(paragraph, i + 1)
+    if not elided and not paragraph[i + 1 : i + 2].islower():
+        return True
     if inside:
-        return False
-    j = i - 1
-    while j >= 0 and paragraph[j].isspace():
-        j -= 1
-    if j >= 0 and paragraph[j] not in ".!?:;—–-(":
-        return False
-    return bool(re.search(r"[,.!?;:—–-]'(?!\w)", paragraph[i + 1 :]))
+        return maybe_closed and not elided
+    if elided:
+        j = i - 1
+        while j >= 0 and paragraph[j].isspace():
+            j -= 1
+        if j >= 0 and paragraph[j] not in ".!?:;—–-(":
+            return False
+    return bool(re.search(r"(?<=\S)'(?!\w)", paragraph[i + 1 :]))
 
 
 def opens_quotation(paragraph: str, style: Literal["double", "single"]) -> bool:

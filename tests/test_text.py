@@ -112,6 +112,18 @@ def test_british_straight_single_quotes_with_double_quotes_nested_inside() -> No
     ]
 
 
+def test_a_straight_mark_before_a_small_letter_opens_only_what_can_close() -> None:
+    chapter = parse_chapter(
+        "'Go,' said Ann.\n\nSteam came out of the 'scape pipes, and we ran aground.\n\n"
+        "'Foolish me' (he said), 'now I see it.'"
+    )
+    assert [[(s.kind, s.text) for s in p.segments] for p in chapter.paragraphs] == [
+        [(Q, "Go,"), (N, "said Ann.")],
+        [(N, "Steam came out of the 'scape pipes, and we ran aground.")],
+        [(Q, "Foolish me"), (N, "(he said),"), (Q, "now I see it.")],
+    ]
+
+
 def test_a_quotation_may_open_with_an_elided_word() -> None:
     chapter = parse_chapter("'Twas brillig,' said Jo. 'And 'tis late.'\n\n'Cause I said so,' said Jo.")
     assert [[(s.kind, s.text) for s in p.segments] for p in chapter.paragraphs] == [
