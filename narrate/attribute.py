@@ -599,6 +599,11 @@ class Attributor:
             else:
                 m = next((s for s in reversed(subjects) if "," not in clause[s.end() : verb]), m)
         if m:
+            # "W came in, and he said": a pronoun that opens a clause continues the subject of
+            # the clause before it in the same sentence, over anyone more salient.
+            prior = self.names.find(clause[: m.start("who")])
+            parallel = [cid for start, _, cid in prior if opens_clause(clause, start)]
+            nearby = [*parallel[-1:], *nearby]
             hit = self.resolve(m["who"], expected, nearby)
             if hit:
                 return found(hit[0], BEFORE_CUES[hit[1]])

@@ -245,6 +245,13 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             THIRD_PERSON_CAST,
             [("alice", "tag"), ("rabbit", "preceding tag"), ("queen", "preceding tag")],
         ),
+        # a pronoun that opens a clause continues the subject of the clause before it
+        (
+            "Mr. Keeper sat at his desk. He read the paper for an hour.\n\nBefore Mr. Keeper could speak,"
+            " Stranger came in, and he said:\n\n“Good evening.”",
+            OFFICE_CAST,
+            [("stranger", "pronoun tag")],
+        ),
         # ...but not on an object
         ("Alice turned to the Queen, crying, “Bravo!”", THIRD_PERSON_CAST, [("alice", "preceding tag")]),
         # a new paragraph's "he said" after another man spoke: the one most in mind just spoke,
