@@ -390,7 +390,7 @@ def straight_single_opens(paragraph: str, i: int, inside: bool, maybe_closed: bo
             j -= 1
         if j >= 0 and paragraph[j] not in ".!?:;—–-(":
             return False
-    return bool(re.search(r"(?<=\S)'(?!\w)", paragraph[i + 1 :]))
+    return bool(re.search(r"'(?!\w)", paragraph[i + 1 :]))
 
 
 def opens_quotation(paragraph: str, style: Literal["double", "single"]) -> bool:
