@@ -52,6 +52,10 @@ SPEECH_VERBS: Final = frozenset(
     repeat repeats retort retorts explain explains interrupt interrupts saying asking answering
     replying adding crying exclaiming whispering murmuring muttering calling shouting remarking""".split()
 )
+# Verbs that carry a speaker's own speech on: "he continued" is not someone answering.
+CONTINUING_VERBS: Final = frozenset(
+    {"continued", "continues", "went", "added", "resumed", "repeated", "pursued", "persisted"}
+)
 # Verbs that tell of a turn taken in a conversation without quoting it.
 REPORTED_VERBS: Final = "told|gave him|gave her|explained|informed|answered|replied|said|asked"
 FIRST_PERSON: Final = frozenset({"i", "we"})
@@ -506,22 +510,22 @@ class Attributor:
         self.subject = re.compile(subject)
         # "... he said to her, " or, right against the quotation, "Everybody then murmured" and
         # "I heard Mr. Hubble remark that".
-        self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?:{verbs})\b(?:[^.!?]*[:,—–-]|\s+that)?\s*$")
+        self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?P<verb>{verbs})\b(?:[^.!?]*[:,—–-]|\s+that)?\s*$")
         self.sentence_subject = re.compile(rf"(?:^|[.!?;]\s+|—\s*){CONJUNCTION}{subject}{ADVERB}\s+[a-z]")
         self.reported = re.compile(rf"(?:^|[.!?;]\s+){subject}{ADVERB}\s+(?:{verbs}|{REPORTED_VERBS})\b")
         self.state = Conversation()
         self.salience = Salience(self.names, self.gender, self.narrator)
-        self.answering: str | None = None
-        """Who spoke the paragraph before, while reading the first tag of a paragraph that
-        answers it (no narration between)."""
 
     # -- resolving who a subject is -------------------------------------------------
 
-    def resolve(self, who: str, expected: str | None = None, nearby: Sequence[str] = ()) -> tuple[str, str] | None:
+    def resolve(
+        self, who: str, expected: str | None = None, nearby: Sequence[str] = (), answering: str | None = None
+    ) -> tuple[str, str] | None:
         """(character id, cue kind) for a name or pronoun; None when it names nobody in the cast.
 
         nearby: the likeliest antecedents of a pronoun, first the paragraph's own tags, then
-        the characters most in mind (Salience.ranked).
+        the characters most in mind (Salience.ranked). answering: who spoke the paragraph
+        before, when this is the first tag of a paragraph that may answer them.
         """
         lower = who.lower()
         if lower in self.pronoun_owner:
@@ -536,7 +540,7 @@ class Attributor:
             # "he" is the man most in mind; only with no man in mind the one the conversation
             # expects, or the last one mentioned.
             fits = [cid for cid in nearby if cid != self.narrator and self.gender(cid) == gender]
-            if fits and fits[0] == self.answering:
+            if fits and fits[0] == answering:
                 # "“Where were you?” said Keeper. / “Out,” he said.": the man most in mind is
                 # the one who just spoke, but a new paragraph is usually someone else: let the
                 # conversation choose among the men.
@@ -559,7 +563,12 @@ class Attributor:
     # -- cues -------------------------------------------------------------------------
 
     def tag_after(
-        self, quote: Segment, after: Segment, expected: str | None, nearby: Sequence[str] = ()
+        self,
+        quote: Segment,
+        after: Segment,
+        expected: str | None,
+        nearby: Sequence[str] = (),
+        answering: str | None = None,
     ) -> Attribution | None:
         """A tag or beat opening the narration right after a quotation."""
         text = after.text
@@ -567,10 +576,10 @@ class Attributor:
             m = pattern.match(text)
             if not m:
                 continue
-            hit = self.resolve(m["who"], expected, nearby)
+            verb = m["verb"].split()[0]
+            hit = self.resolve(m["who"], expected, nearby, None if verb in CONTINUING_VERBS else answering)
             if not hit:
                 continue
-            verb = m["verb"].split()[0]
             speech = verb in SPEECH_VERBS or not quote.text.rstrip().endswith(".")
             # "and the Dormouse remarked," goes on with the narration: the tag of what follows.
             joined = m.start("who") > 0 and pattern is self.after_subject
@@ -579,7 +588,9 @@ class Attributor:
             return found(hit[0], "beat")
         return None
 
-    def tag_before(self, before: Segment, expected: str | None, nearby: Sequence[str] = ()) -> Attribution | None:
+    def tag_before(
+        self, before: Segment, expected: str | None, nearby: Sequence[str] = (), answering: str | None = None
+    ) -> Attribution | None:
         """A tag ending the narration just before a quotation: "Holmes turned to me and said:"."""
         clause = sentences(before.text)[-1]
         # The subject right before the verb ("... and then he said:") before any earlier one
@@ -588,7 +599,9 @@ class Attributor:
         # inside a clause set off by commas ("Mrs. Hubble, sure that I would come to no good,
         # asked,").
         m = self.before_adjacent.search(clause)
+        said = m["verb"] if m else None
         if m is None and (m := self.before.search(clause)):
+            said = m["verb"]
             verb = m.start("verb")
             subjects = list(self.subject.finditer(clause, m.start(), verb))
             # "..., and Jo tossed up her napkin, crying," hangs the participle on the nearest
@@ -604,10 +617,20 @@ class Attributor:
             prior = self.names.find(clause[: m.start("who")])
             parallel = [cid for start, _, cid in prior if opens_clause(clause, start)]
             nearby = [*parallel[-1:], *nearby]
-            hit = self.resolve(m["who"], expected, nearby)
+            hit = self.resolve(m["who"], expected, nearby, None if said in CONTINUING_VERBS else answering)
             if hit:
                 return found(hit[0], BEFORE_CUES[hit[1]])
         return None
+
+    def ends_on_speech(self, paragraph: Paragraph) -> bool:
+        """Whether a paragraph ends on a quotation or on the speech tag of one ("said Holmes.")."""
+        last = paragraph.segments[-1]
+        if last.kind == "quote":
+            return True
+        if len(sentences(last.text)) > 1:
+            return False
+        m = self.after_verb.match(last.text) or self.after_subject.match(last.text)
+        return bool(m) and (m.re is self.after_verb or m["verb"].split()[0] in SPEECH_VERBS)
 
     def beat(self, segments: Sequence[Segment], expected: str | None) -> Attribution | None:
         """A character doing something in the paragraph's narration is usually the one who speaks."""
@@ -892,13 +915,17 @@ class Attributor:
                 continue
             # "Mrs. Sheridan joined them." just before a quotation: she is who "she said" means.
             nearby = [*reversed(said), *self.salience.ranked()]
-            self.answering = (
+            answering = (
                 state.speakers[-1]
                 if not said
                 and i == 0
                 and state.speakers
                 and state.narration_gap == 0
                 and not state.open_speaker
+                and state.last_paragraph is not None
+                # ...not when the paragraph before ended on narration beyond its tag ("He
+                # looked at the fire."): that narration put its subject in mind, and "he" is him.
+                and self.ends_on_speech(state.last_paragraph)
                 and not state.is_over
                 else None
             )
@@ -906,9 +933,9 @@ class Attributor:
             if after is not None and i + 2 < len(segments) and re.fullmatch(r"[^,;:.!?—]*\w", after.text.strip()):
                 after = None  # "Everybody then murmured" runs on into the next quotation: its tag
             before = segments[i - 1] if i > 0 and segments[i - 1].kind == "narration" else None
-            attribution = self.tag_after(segment, after, hint, nearby) if after else None
+            attribution = self.tag_after(segment, after, hint, nearby, answering) if after else None
             if (attribution is None or attribution.cue == "beat") and before is not None:
-                attribution = self.tag_before(before, hint, nearby) or attribution
+                attribution = self.tag_before(before, hint, nearby, answering) or attribution
             if attribution is not None and attribution.cue in ("tag", "pronoun tag", "gendered pronoun"):
                 said.append(attribution.speaker)
             per_quote.append(attribution)

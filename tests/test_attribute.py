@@ -245,6 +245,18 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             THIRD_PERSON_CAST,
             [("alice", "tag"), ("rabbit", "preceding tag"), ("queen", "preceding tag")],
         ),
+        # ...unless the tag says the speech goes on, or narration about him closed the paragraph before
+        (
+            "Mr. Keeper and Stranger sat down.\n\n“It is late,” said Mr. Keeper.\n\n“And cold,” he added.",
+            OFFICE_CAST,
+            [("keeper", "tag"), ("keeper", "pronoun tag")],
+        ),
+        (
+            "Mr. Keeper and Stranger sat down.\n\n“It is late,” said Mr. Keeper. He looked at the fire.\n\n"
+            "“Cold too,” he said.",
+            OFFICE_CAST,
+            [("keeper", "tag"), ("keeper", "pronoun tag")],
+        ),
         # a pronoun that opens a clause continues the subject of the clause before it
         (
             "Mr. Keeper sat at his desk. He read the paper for an hour.\n\nBefore Mr. Keeper could speak,"

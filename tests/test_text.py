@@ -124,6 +124,17 @@ def test_a_straight_mark_before_a_small_letter_opens_only_what_can_close() -> No
     ]
 
 
+def test_a_paragraph_with_only_a_closing_mark_is_a_quotation_missing_its_opening() -> None:
+    chapter = parse_chapter(
+        "“We must go on,” he said. “If the Allies agree, we shall trade.\n\nWe know they want it.”\n\nHe nodded."
+    )
+    assert [[(s.kind, s.text) for s in p.segments] for p in chapter.paragraphs] == [
+        [(Q, "We must go on,"), (N, "he said."), (Q, "If the Allies agree, we shall trade.")],
+        [(Q, "We know they want it.")],
+        [(N, "He nodded.")],
+    ]
+
+
 def test_a_quotation_may_open_with_an_elided_word() -> None:
     chapter = parse_chapter("'Twas brillig,' said Jo. 'And 'tis late.'\n\n'Cause I said so,' said Jo.")
     assert [[(s.kind, s.text) for s in p.segments] for p in chapter.paragraphs] == [
