@@ -41,6 +41,7 @@ ARGUMENTS = HERE / "attribution" / "arguments"
 
 
 Text = tuple[str, Chapter, CastSpec, list[tuple[str, str]]]
+CONFIDENCE_BANDS = (0.9, 0.8, 0.7, 0.6, 0.5, 0.0)
 SETS = ("corpus", "heldout", "unseen", "arguments", "dev", "sealed", "all")
 
 
@@ -95,6 +96,7 @@ def attribute(texts: list[Text], weights: Weights = DEFAULT_WEIGHTS) -> dict[str
 def score(texts: list[Text], show_errors: bool) -> None:
     per_cue: dict[str, Counter] = defaultdict(Counter)
     total = correct = flagged = flagged_wrong = 0
+    by_confidence: Counter = Counter()  # (band, right) -> quotations
     rows = []
     start = time.perf_counter()
     attributed = attribute(texts)
@@ -106,6 +108,7 @@ def score(texts: list[Text], show_errors: bool) -> None:
             right += ok
             flagged += a.confidence < CHECK_BELOW
             flagged_wrong += a.confidence < CHECK_BELOW and not ok
+            by_confidence[(next(b for b in CONFIDENCE_BANDS if a.confidence >= b), ok)] += 1
             per_cue[a.cue]["n"] += 1
             per_cue[a.cue]["right"] += ok
             if show_errors and not ok:
@@ -130,6 +133,12 @@ def score(texts: list[Text], show_errors: bool) -> None:
         f"({flagged / total:.0%}); they hold {flagged_wrong} of the {wrong} errors "
         f"({flagged_wrong / max(wrong, 1):.0%})"
     )
+    # Calibration: a confidence should be about the share of quotations at it that are right.
+    print(f"\n{'confidence':<12} {'quotes':>7} {'right':>7}")
+    for band in CONFIDENCE_BANDS:
+        right, n = by_confidence[(band, True)], by_confidence[(band, True)] + by_confidence[(band, False)]
+        if n:
+            print(f"{'>= ' + str(band):<12} {n:7d} {right / n:7.0%}")
     print(f"\nattribution time: {elapsed:.2f} s for {total} quotations (parsing not included)")
     # Novel length: the text with the biggest cast, repeated to 120,000 words, parsed and attributed.
     name, chapter, cast, _ = max(texts, key=lambda t: len(t[2].characters))

@@ -213,9 +213,11 @@ def found(speaker: str, cue: str) -> Attribution:
     return Attribution(speaker, CONFIDENCE[cue], cue)
 
 
-# Fitted (logistic regression) on the development passages: a speaker chosen by a margin m
-# (the best path with them against the best path with anyone else) is right about
-# 1 / (1 + e^-(0.27 + 0.56 m)) of the time: 57 % at m = 0, 80 % at 2, 96 % at 5.
+# Fitted once (session 4, logistic regression of right or wrong on the margin, over the
+# development passages then): a speaker chosen by a margin m (the best path with them against
+# the best path with anyone else) is right about 1 / (1 + e^-(0.27 + 0.56 m)) of the time:
+# 57 % at m = 0, 80 % at 2, 96 % at 5. benchmarks/attribution.py prints how well the
+# confidences it gives match accuracy.
 MARGIN_FIT: Final = (0.27, 0.56)
 
 
@@ -332,6 +334,7 @@ CLAUSE_OPENING: Final = re.compile(
     re.IGNORECASE,
 )
 OBJECT_PRONOUNS: Final = {"him": "male", "his": "male", "her": "female", "hers": "female"}
+GENDERED_PRONOUNS: Final = {**PRONOUN_GENDER, **OBJECT_PRONOUNS}
 
 
 def opens_clause(text: str, start: int) -> bool:
@@ -363,7 +366,7 @@ class Salience:
         self.gender = gender
         self.narrator = narrator
         self.scores: dict[str, float] = {}
-        pronouns = "|".join([*PRONOUN_GENDER, *OBJECT_PRONOUNS])
+        pronouns = "|".join(GENDERED_PRONOUNS)
         self.pronoun = re.compile(rf"\b(?:{pronouns})\b", re.IGNORECASE)
 
     def ranked(self) -> list[str]:
@@ -372,7 +375,7 @@ class Salience:
 
     def antecedent(self, pronoun: str, exclude: str | None = None) -> str | None:
         """The most salient character a pronoun fits, other than the narrator and exclude."""
-        gender = {**PRONOUN_GENDER, **OBJECT_PRONOUNS}[pronoun.lower()]
+        gender = GENDERED_PRONOUNS[pronoun.lower()]
         fits = (c for c in self.ranked() if c not in (self.narrator, exclude) and self.gender(c) == gender)
         return next(fits, None)
 
@@ -562,6 +565,18 @@ class Attributor:
 
     # -- cues -------------------------------------------------------------------------
 
+    def tag_openings(self, quote: Segment, after: Segment) -> Iterator[tuple[re.Match[str], bool]]:
+        """Each way the narration right after a quotation may open with its tag or a beat:
+        (match with 'who' and 'verb', whether it is a speech tag rather than a beat)."""
+        for pattern in (self.after_verb, self.after_subject):
+            m = pattern.match(after.text)
+            if not m:
+                continue
+            speech = m["verb"].split()[0] in SPEECH_VERBS or not quote.text.rstrip().endswith(".")
+            # "and the Dormouse remarked," goes on with the narration: the tag of what follows.
+            joined = m.start("who") > 0 and pattern is self.after_subject
+            yield m, pattern is self.after_verb or (speech and not joined)
+
     def tag_after(
         self,
         quote: Segment,
@@ -571,21 +586,11 @@ class Attributor:
         answering: str | None = None,
     ) -> Attribution | None:
         """A tag or beat opening the narration right after a quotation."""
-        text = after.text
-        for pattern in (self.after_verb, self.after_subject):
-            m = pattern.match(text)
-            if not m:
-                continue
-            verb = m["verb"].split()[0]
-            hit = self.resolve(m["who"], expected, nearby, None if verb in CONTINUING_VERBS else answering)
-            if not hit:
-                continue
-            speech = verb in SPEECH_VERBS or not quote.text.rstrip().endswith(".")
-            # "and the Dormouse remarked," goes on with the narration: the tag of what follows.
-            joined = m.start("who") > 0 and pattern is self.after_subject
-            if pattern is self.after_verb or (speech and not joined):
-                return found(hit[0], TAG_CUES[hit[1]])
-            return found(hit[0], "beat")
+        for m, speech in self.tag_openings(quote, after):
+            continuing = m["verb"].split()[0] in CONTINUING_VERBS
+            hit = self.resolve(m["who"], expected, nearby, None if continuing else answering)
+            if hit:
+                return found(hit[0], TAG_CUES[hit[1]] if speech else "beat")
         return None
 
     def tag_before(
@@ -622,15 +627,27 @@ class Attributor:
                 return found(hit[0], BEFORE_CUES[hit[1]])
         return None
 
-    def ends_on_speech(self, paragraph: Paragraph) -> bool:
-        """Whether a paragraph ends on a quotation or on the speech tag of one ("said Holmes.")."""
-        last = paragraph.segments[-1]
-        if last.kind == "quote":
-            return True
-        if len(sentences(last.text)) > 1:
-            return False
-        m = self.after_verb.match(last.text) or self.after_subject.match(last.text)
-        return bool(m) and (m.re is self.after_verb or m["verb"].split()[0] in SPEECH_VERBS)
+    def answering(self, paragraph: Paragraph) -> str | None:
+        """Who spoke the paragraph just before, when this paragraph opens with a quotation that
+        may answer them: no narration between, and the paragraph before ended on speech or its
+        tag ("said Holmes."), not on narration that put its subject in mind ("He looked at the
+        fire.", and then "he" is him)."""
+        state, last = self.state, self.state.last_paragraph
+        if (
+            paragraph.segments[0].kind != "quote"
+            or last is None
+            or not state.speakers
+            or state.narration_gap
+            or state.open_speaker
+            or state.is_over
+        ):
+            return None
+        end = last.segments[-1]  # the paragraph before has a quotation, so segments[-2] exists
+        if end.kind == "narration" and (
+            len(sentences(end.text)) > 1 or not any(speech for _, speech in self.tag_openings(last.segments[-2], end))
+        ):
+            return None
+        return state.speakers[-1]
 
     def beat(self, segments: Sequence[Segment], expected: str | None) -> Attribution | None:
         """A character doing something in the paragraph's narration is usually the one who speaks."""
@@ -799,51 +816,45 @@ class Attributor:
             state = pointers[state]
             path.append(state)
         path.reverse()
-        # The best whole path giving each paragraph to each speaker.
-        best: list[dict[str, float]] = []
-        for k in range(len(records)):
-            per_speaker: dict[str, float] = {}
-            for st, score in forward[k].items():
-                per_speaker[st[0]] = max(per_speaker.get(st[0], -1e18), score + backward[k][st])
-            best.append(per_speaker)
-        for i, (record, (speaker, _)) in enumerate(zip(records, path, strict=True)):
+        for k, (record, (speaker, _)) in enumerate(zip(records, path, strict=True)):
             if record.index is None:
                 continue
+            results = self.results[record.index]
             if record.anchor and record.anchor.cue == "gendered pronoun":
-                self.results[record.index] = [
-                    found(speaker, a.cue) if a.cue == "gendered pronoun" else a for a in self.results[record.index]
-                ]
-            if record.anchor:
-                continue
-            if speaker == UNKNOWN:
-                cue = "none"
-            elif i == 0:
-                cue = "mention"
-            elif speaker == record.in_mind and w.in_mind > 0:
-                cue = "narration before"
-            elif speaker == path[i - 1][0]:
-                cue = "continuation"
-            elif path[i - 1][0] in record.addressed or speaker in records[i - 1].addressed:
-                cue = "vocative"
-            elif record.turn.after_question or record.turn.answer:
-                cue = "answer"
+                results = [found(speaker, a.cue) if a.cue == "gendered pronoun" else a for a in results]
+            elif record.anchor:
+                # A kept anchor may set the paragraph against the path's choice.
+                speaker = results[-1].speaker
             else:
-                cue = "alternation"
-            # Without a cue of its own, nothing in the paragraph named a speaker.
-            self.results[record.index] = [found(speaker, cue)] * len(self.results[record.index])
-        for k, record in enumerate(records):
-            if record.index is None:
-                continue
-            # The paragraph's speaker, which a kept anchor may set against the path's choice;
-            # a quotation of someone else in the same paragraph keeps its own tag's confidence.
-            speaker = self.results[record.index][-1].speaker if record.anchor else path[k][0]
-            rivals = [v for c, v in best[k].items() if c != speaker]
-            margin = best[k].get(speaker, -1e18) - max(rivals, default=-1e18)
-            sure = margin_confidence(margin)
+                # Without a cue of its own, nothing in the paragraph named a speaker.
+                results = [found(speaker, self.decoded_cue(records, path, k))] * len(results)
+            # The best whole path giving the paragraph to its speaker, against the best giving
+            # it to anyone else; someone else's line in the same paragraph keeps its own tag's.
+            best: dict[str, float] = {}
+            for st, score in forward[k].items():
+                best[st[0]] = max(best.get(st[0], -1e18), score + backward[k][st])
+            rivals = [v for c, v in best.items() if c != speaker]
+            sure = margin_confidence(best.get(speaker, -1e18) - max(rivals, default=-1e18))
             self.results[record.index] = [
-                replace(a, confidence=min(a.confidence, sure)) if a.speaker == speaker else a
-                for a in self.results[record.index]
+                replace(a, confidence=min(a.confidence, sure)) if a.speaker == speaker else a for a in results
             ]
+
+    def decoded_cue(self, records: list[Record], path: list[State], k: int) -> str:
+        """What the conversation model based an untagged paragraph's speaker on."""
+        record, speaker, before = records[k], path[k][0], path[k - 1][0] if k else None
+        if speaker == UNKNOWN:
+            return "none"
+        if k == 0:
+            return "mention"
+        if speaker == record.in_mind and self.weights.in_mind > 0:
+            return "narration before"
+        if speaker == before:
+            return "continuation"
+        if before in record.addressed or speaker in records[k - 1].addressed:
+            return "vocative"
+        if record.turn.after_question or record.turn.answer:
+            return "answer"
+        return "alternation"
 
     # -- one paragraph ------------------------------------------------------------------
 
@@ -907,6 +918,7 @@ class Attributor:
                 in_mind = ranked[0]
         hint = self.expected_speaker(evidence, addressed)
         segments = paragraph.segments
+        answering = self.answering(paragraph)
         per_quote: list[Attribution | None] = []
         said: list[str] = []  # speakers named by this paragraph's tags so far
         for i, segment in enumerate(segments):
@@ -915,27 +927,15 @@ class Attributor:
                 continue
             # "Mrs. Sheridan joined them." just before a quotation: she is who "she said" means.
             nearby = [*reversed(said), *self.salience.ranked()]
-            answering = (
-                state.speakers[-1]
-                if not said
-                and i == 0
-                and state.speakers
-                and state.narration_gap == 0
-                and not state.open_speaker
-                and state.last_paragraph is not None
-                # ...not when the paragraph before ended on narration beyond its tag ("He
-                # looked at the fire."): that narration put its subject in mind, and "he" is him.
-                and self.ends_on_speech(state.last_paragraph)
-                and not state.is_over
-                else None
-            )
             after = segments[i + 1] if i + 1 < len(segments) and segments[i + 1].kind == "narration" else None
             if after is not None and i + 2 < len(segments) and re.fullmatch(r"[^,;:.!?—]*\w", after.text.strip()):
                 after = None  # "Everybody then murmured" runs on into the next quotation: its tag
             before = segments[i - 1] if i > 0 and segments[i - 1].kind == "narration" else None
-            attribution = self.tag_after(segment, after, hint, nearby, answering) if after else None
+            # Only the paragraph's first tag may be the answer to the speaker before.
+            answers = answering if i == 0 else None
+            attribution = self.tag_after(segment, after, hint, nearby, answers) if after else None
             if (attribution is None or attribution.cue == "beat") and before is not None:
-                attribution = self.tag_before(before, hint, nearby, answering) or attribution
+                attribution = self.tag_before(before, hint, nearby, answers) or attribution
             if attribution is not None and attribution.cue in ("tag", "pronoun tag", "gendered pronoun"):
                 said.append(attribution.speaker)
             per_quote.append(attribution)

@@ -367,17 +367,11 @@ def split_quotations(
     if inside and maybe_closed_at is not None and not continues:
         close_at_last_maybe()
     flush("quote" if inside else "narration", closed=not inside)
-    closing = CLOSE_DOUBLE + '"' if style == "double" else CLOSE_SINGLE + "'"
     end = paragraph.rstrip()
-    if (
-        segments
-        and all(s.kind == "narration" for s in segments)
-        and end[-1:] in closing
-        and end[-2:-1] in ".!?,…"
-        and not any(is_opening_mark(c, " ", "x", style) for c in paragraph if c not in "\"'")
-    ):
-        # Only a closing mark, after the speech's last words: a quotation whose opening mark
-        # the source left out ("We know that business is eager for it.”).
+    closing = CLOSE_DOUBLE + '"' if style == "double" else CLOSE_SINGLE + "'"
+    if segments and all(s.kind == "narration" for s in segments) and end[-1:] in closing and end[-2:-1] in ".!?,…":
+        # No quotation opened, yet the paragraph ends with a closing mark after the speech's
+        # last words: the source left out its opening mark ("We know business is eager for it.”).
         return [Segment(kind="quote", text=end[:-1].strip().lstrip("`'\"‘“ "))]
     return segments
 
