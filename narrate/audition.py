@@ -40,8 +40,6 @@ class Sample:
     path: Path
     duration: float
     """Seconds of audio, pauses included."""
-    label: str
-    """The speaker auditioned, or the engine and voice given."""
     voice: Voice
 
 
@@ -83,7 +81,7 @@ def write_sample(
         label = sample_label(voice)
     path = output or project.output_dir / f"say-{label}.mp3"
     duration = render_sample(text, voice, path, mastering, label)
-    return Sample(path=path, duration=duration, label=label, voice=voice)
+    return Sample(path=path, duration=duration, voice=voice)
 
 
 def render_sample(text: str, voice: Voice, path: Path, profile: Profile, label: str) -> float:

@@ -28,8 +28,6 @@ from .yamlfile import written_together
 
 log = logging.getLogger(__name__)
 
-# A script with more than FASTEST_WORDS_PER_MINUTE * ACX_MAX_MINUTES words cannot fit in one
-# file however it is read, so it is refused before hours of synthesis rather than after them.
 # An audiobook's usual pace, to say how long a chapter may be.
 USUAL_WORDS_PER_MINUTE: Final = 150
 
@@ -51,15 +49,19 @@ class BuildResult:
 
 
 def make_script(
-    project: Project, chapter: int, *, voices_path: Path | None = None, encoding: str = "utf-8"
+    project: Project,
+    chapter: int,
+    *,
+    voices_path: Path | None = None,
+    encoding: str = "utf-8",
+    cast: CastSpec | None = None,
 ) -> CastScript:
-    """Build a chapter's cast script from its text and the cast in voices.yaml."""
+    """Build a chapter's cast script from its text and the cast (by default voices.yaml's)."""
     project.require_chapter(chapter)
-    cast = load_cast(voices_path or project.voices_path, check_voices=False)
+    if cast is None:
+        cast = load_cast(voices_path or project.voices_path, check_voices=False).spec
     text_path = project.text_path(chapter)
-    return script_from_text(
-        text_path, cast.spec, source=project.relative(text_path), encoding=encoding, chapter=chapter
-    )
+    return script_from_text(text_path, cast, source=project.relative(text_path), encoding=encoding, chapter=chapter)
 
 
 def script_from_text(
@@ -198,16 +200,16 @@ def chapter_script(
 ) -> tuple[CastScript, bool]:
     """The chapter's cast script as edited, or built from its text and saved when there is none
     (then True); either way checked against its text and its length, before any synthesis."""
-    script_path = project.script_path(chapter)
+    script_path, text_path = project.script_path(chapter), project.text_path(chapter)
     if script_path.exists():
         script = load_script(script_path)
         if not keep_script:
             check_source(project, chapter, script)
-        check_length(project, chapter, script)
+        split = project.relative(text_path) if text_path.exists() else "the chapter"
+        check_length(script, counted=project.relative(script_path), split=split)
         return script, False
-    text_path = project.text_path(chapter)
-    script = script_from_text(text_path, cast, source=project.relative(text_path), encoding=encoding, chapter=chapter)
-    check_length(project, chapter, script)
+    script = make_script(project, chapter, encoding=encoding, cast=cast)
+    check_length(script, counted=project.relative(text_path), split="it")
     save_script(script, script_path)
     log.info("wrote %s", script_path)
     return script, True
@@ -231,17 +233,16 @@ def check_source(project: Project, chapter: int, script: CastScript) -> None:
         )
 
 
-def check_length(project: Project, chapter: int, script: CastScript) -> None:
-    """Refuse, before any synthesis, a chapter too long for one file however fast it is read."""
+def check_length(script: CastScript, *, counted: str, split: str) -> None:
+    """Refuse, before any synthesis, a chapter too long for one file however fast it is read:
+    more than FASTEST_WORDS_PER_MINUTE * ACX_MAX_MINUTES words. counted names the file the
+    words were counted in, split what the person should split."""
     words = sum(len(turn.text.split()) for turn in script.turns)
     if words <= FASTEST_WORDS_PER_MINUTE * ACX_MAX_MINUTES:
         return
     hours = words / FASTEST_WORDS_PER_MINUTE / 60
-    script_path, text_path = project.script_path(chapter), project.text_path(chapter)
-    counted = script_path if script_path.exists() else text_path
-    split = "it" if counted == text_path else project.relative(text_path) if text_path.exists() else "the chapter"
     raise ExportError(
-        f"{project.relative(counted)} has {words:,} words: at least {hours:.1f} hours even read at "
+        f"{counted} has {words:,} words: at least {hours:.1f} hours even read at "
         f"{FASTEST_WORDS_PER_MINUTE} words a minute, over the {ACX_MAX_MINUTES} minutes a file may hold (ACX); "
         f"split {split} into chapters of at most about {USUAL_WORDS_PER_MINUTE * ACX_MAX_MINUTES:,} words"
     )

@@ -52,6 +52,7 @@ def book_tags(book: BookInfo) -> Tags:
 
 def write_tags(path: Path, tags: Tags, frames: Iterable[Frame] = ()) -> None:
     """Write ID3v2.4 tags into an MP3 file, with any further frames (the book's chapters)."""
+    from mutagen import MutagenError
     from mutagen.id3 import COMM, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TRCK
 
     id3 = ID3()
@@ -69,26 +70,24 @@ def write_tags(path: Path, tags: Tags, frames: Iterable[Frame] = ()) -> None:
         id3.add(COMM(encoding=3, lang="eng", desc="", text=tags.comment))
     for frame in frames:
         id3.add(frame)
-    id3.save(path, v2_version=4)
+    try:
+        id3.save(path, v2_version=4)
+    except MutagenError as exc:
+        # mutagen wraps the OSError of a full disk in its own error: unwrap it, so that it is
+        # reported like any other failed write (write_atomically) rather than as a traceback.
+        if isinstance(exc.__context__, OSError):
+            raise exc.__context__ from None
+        raise
 
 
 def write_mp3(path: Path, chunks: Iterable[bytes], tags: Tags) -> None:
     """Write MP3 frames and their tags, then move into place: the path holds the old file or the whole new one."""
 
     def write(tmp: Path) -> None:
-        from mutagen import MutagenError
-
         with tmp.open("wb") as out:
             for chunk in chunks:
                 out.write(chunk)
-        try:
-            write_tags(tmp, tags)
-        except MutagenError as exc:
-            # mutagen wraps the OSError of a full disk in its own error: unwrap it, so that it is
-            # reported like any other failed write rather than as a traceback.
-            if isinstance(exc.__context__, OSError):
-                raise exc.__context__ from None
-            raise
+        write_tags(tmp, tags)
 
     write_atomically(path, write)
 

@@ -140,7 +140,7 @@ def _interpolation_kernels() -> np.ndarray:
     return np.array(kernels)  # (phases, taps)
 
 
-def true_peak_dbfs(samples: np.ndarray, sample_rate: int) -> float:
+def true_peak_dbfs(samples: np.ndarray) -> float:
     """True peak (dBTP) as ITU-R BS.1770-4 defines it: the peak of the signal oversampled 4x.
 
     The points between samples are interpolated with a windowed sinc, but only next to samples
@@ -223,7 +223,7 @@ def measure_levels(samples: np.ndarray, sample_rate: int) -> LevelReport:
     head, tail = edge_silences(samples, sample_rate)
     return LevelReport(
         rms_dbfs=rms_dbfs(samples),
-        true_peak_dbfs=true_peak_dbfs(samples, sample_rate),
+        true_peak_dbfs=true_peak_dbfs(samples),
         noise_floor_dbfs=noise_floor_dbfs(samples, sample_rate),
         head_silence_s=head,
         tail_silence_s=tail,

@@ -164,7 +164,7 @@ def plan_segment(
     """One turn's plan: what is said, with which voice and pauses, and the cache keys that name it."""
     engine = get_engine(voice.engine)
     spoken = speakable_text(text)
-    speech_key = make_key("speech", voice.engine, engine.version, voice.settings.model_dump(), spoken)
+    speech_key = make_key("speech", voice.engine, engine.version, engine.cache_identity(voice.settings), spoken)
     segment_key = make_key("segment", speech_key, profile.model_dump(), lead_ms, trail_ms)
     return SegmentPlan(
         index=index,
@@ -336,7 +336,7 @@ def master_turn(audio: AudioSegment, profile: Profile) -> np.ndarray:
     for _ in range(2):
         gain = profile.speech_rms_dbfs - active_rms_dbfs(samples, profile.sample_rate)
         samples = limit_peaks(samples * db_to_gain(gain), profile.sample_rate, profile.true_peak_dbfs - 0.5)
-    excess = true_peak_dbfs(samples, profile.sample_rate) - profile.true_peak_dbfs
+    excess = true_peak_dbfs(samples) - profile.true_peak_dbfs
     if excess > 0:
         samples = samples * db_to_gain(-excess - 0.05)
     return samples

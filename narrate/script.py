@@ -120,7 +120,8 @@ def keep_corrections(built: CastScript, edited: CastScript) -> tuple[CastScript,
 
 
 def summarize(script: CastScript) -> str:
-    """How many quotations the builder is sure of, fairly sure of, unsure of, and could not place."""
+    """How many quotations the builder is sure of, fairly sure of, could not place, and marks
+    'check: true' (a guess, or a quotation that never closes) for a person to review."""
     quotes = sure = likely = unsure = unknown = 0
     for turn in script.turns:
         if turn.confidence is None:
@@ -128,12 +129,12 @@ def summarize(script: CastScript) -> str:
         quotes += 1
         if turn.speaker == UNKNOWN:
             unknown += 1
+        elif turn.check:
+            unsure += 1
         elif turn.confidence >= SURE:
             sure += 1
-        elif turn.confidence >= CHECK_BELOW:
-            likely += 1
         else:
-            unsure += 1
+            likely += 1
     return (
         f"{len(script.turns)} turns, {quotes} quotations: {sure} sure (confidence >= {SURE}), "
         f"{likely} likely, {unsure} to check, {unknown} unknown"

@@ -109,10 +109,6 @@ class Cast:
     def speaker_ids(self) -> list[str]:
         return [NARRATOR, *self.spec.characters]
 
-    @property
-    def first_person_character(self) -> str | None:
-        return self.spec.first_person_character
-
     def display_name(self, speaker: str) -> str:
         """How subtitles and reports name a speaker."""
         if speaker in self.spec.characters:

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from narrate.attribute import DEFAULT_WEIGHTS, attribute_chapter, build_script, sentences
-from narrate.script import CHECK_BELOW, load_script
+from narrate.script import CHECK_BELOW, load_script, summarize
 from narrate.text import load_chapter, parse_chapter
 from narrate.voices import CastSpec
 
@@ -370,6 +370,14 @@ def test_built_script_reads_heading_first_and_marks_guesses_for_review() -> None
         ("pestana", "We cannot.", 2),
     ]
     assert [t.check for t in script.turns] == [False, False, False, True]
+
+
+def test_the_summary_counts_what_is_marked_for_review() -> None:
+    # A quotation that never closes is marked 'check: true' however sure its speaker is.
+    text = "“Come here,” said Alice.\n\n“I am coming,” said the Rabbit. “And I shall stay until the end"
+    script = build_script(parse_chapter(text), THIRD_PERSON_CAST)
+    assert [t.check for t in script.turns if t.confidence is not None] == [False, False, True]
+    assert summarize(script) == "5 turns, 3 quotations: 2 sure (confidence >= 0.9), 0 likely, 1 to check, 0 unknown"
 
 
 def test_shipped_chapter_19_script_matches_its_text() -> None:

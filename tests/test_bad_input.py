@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -455,7 +454,31 @@ def test_no_space_left_on_any_output_file_keeps_all_three(
     assert build_chapter(Project(built), 3).rendered == 0
 
 
-def test_a_cache_that_cannot_be_written_costs_speed_not_the_build(
+def test_a_full_disk_while_tagging_is_a_failed_write_not_a_traceback(tmp_path: Path, monkeypatch) -> None:
+    """mutagen wraps the OSError of a full disk in its MutagenError; the chapter MP3 and the
+    book file are both tagged through write_tags, so both must report it as a failed write."""
+    from mutagen import MutagenError
+    from mutagen.id3 import ID3
+
+    from narrate.errors import ExportError
+    from narrate.export import Tags, write_tags
+    from narrate.yamlfile import write_atomically
+
+    def full_disk(self, *args, **kwargs) -> None:
+        try:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        except OSError as exc:
+            raise MutagenError(exc) from exc  # as mutagen's convert_error wraps it
+
+    monkeypatch.setattr(ID3, "save", full_disk)
+    book = tmp_path / "output" / "book.mp3"
+    with pytest.raises(ExportError) as info:
+        write_atomically(book, lambda tmp: write_tags(tmp, Tags(title="T", album="A", artist="P")))
+    assert str(info.value) == f"{book}: writing failed (No space left on device); free some space or check the folder"
+    assert list(book.parent.iterdir()) == []
+
+
+def test_a_cache_that_cannot_be_written_is_skipped_with_one_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     cache = Cache(tmp_path / "cache")
@@ -487,12 +510,10 @@ def five_mb_text() -> str:
 def test_a_5_mb_text_gets_a_script_and_a_build_refuses_it_before_synthesis(tmp_path: Path, five_mb_text: str) -> None:
     root = make_project(tmp_path / "book", chapter_text=five_mb_text, number=5)
     assert len(five_mb_text.encode("utf-8")) >= 5_000_000
-    started = time.monotonic()
+    # How fast: benchmarks/attribution.py times a 120,000-word text; a test only checks what is done.
     result = run("script", "--chapter", "5", "--project", root)
-    took = time.monotonic() - started
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Wrote scripts/chapter-5.yaml: 27722 turns, 15400 quotations")
-    assert took < 20, f"narrate script took {took:.1f} s on 5 MB"
 
     refused = run("build", "--chapter", "5", "--project", root, "-q")
     assert refused.exit_code == 1

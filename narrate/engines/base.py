@@ -45,6 +45,12 @@ class Engine(ABC):
     def version(self) -> str:
         """Changes whenever the same text and settings could sound different."""
 
+    def cache_identity(self, settings: BaseModel) -> object:
+        """What, with version, names this engine's output for these settings in the cache:
+        by default the settings themselves. An engine whose settings point at a file adds what
+        tells that file's versions apart."""
+        return settings.model_dump()
+
     @abstractmethod
     def voices(self) -> list[VoiceInfo]:
         """The voices this engine can speak with."""

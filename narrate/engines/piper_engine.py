@@ -112,10 +112,10 @@ class PiperEngine(Engine):
         require_piper(self.install_hint)
         self._loaded: dict[Path, Any] = {}
         self._loaded_pid = os.getpid()
-        self._path_voices: set[Path] = set()
 
     @cached_property
-    def _base_version(self) -> str:
+    def version(self) -> str:
+        """piper-tts, onnxruntime and voice package versions."""
         onnxruntime_dists = packages_distributions().get("onnxruntime", ["onnxruntime"])
         parts = [
             f"narrate-piper-{PROCESSING_REVISION}",
@@ -125,17 +125,16 @@ class PiperEngine(Engine):
         parts += [f"{p.distribution}-{installed_version(p.distribution)}" for p in installed_voice_packages()]
         return "/".join(parts)
 
-    @property
-    def version(self) -> str:
-        """piper-tts, onnxruntime and voice package versions, and the size and modification time of
-        each model file given by path that this engine has checked or loaded.
-
-        The version has no settings to look at, so it covers every path voice seen so far: a
-        build checks every voice (load_cast) before it makes cache keys, so a model file
-        replaced at the same path changes the keys of the turns that use it.
-        """
-        stamps = [f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(self._path_voices) if p.exists()]
-        return "/".join([self._base_version, *stamps])
+    def cache_identity(self, settings: BaseModel) -> object:
+        """The settings, and for a voice given by path the size and modification time of its
+        model: a model replaced at the same path renders anew, and only its turns do."""
+        assert isinstance(settings, PiperSettings)
+        model, _ = self._voice_files(settings.voice)
+        identity = settings.model_dump()
+        if not any(package.voice == settings.voice for package in VOICE_PACKAGES):
+            stat = model.stat()
+            identity["model"] = f"{model}:{stat.st_size}:{stat.st_mtime_ns}"
+        return identity
 
     def voices(self) -> list[VoiceInfo]:
         found = []
@@ -187,7 +186,6 @@ class PiperEngine(Engine):
             elif not config.is_file():
                 problem = f"the piper voice {model} has no {config.name} beside it; put the model's config there"
             else:
-                self._path_voices.add(model)
                 return model, config
             raise EngineError(problem)
         available = ", ".join(p.voice for p in installed_voice_packages()) or "none installed"
