@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -55,16 +56,28 @@ def reported_errors() -> Iterator[None]:
         raise click.ClickException(str(exc)) from None
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a plain kill), stopped the way Ctrl-C is."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 class CommandGroup(click.Group):
-    """Ctrl-C anywhere in a command, loading the library included, exits 130 without a traceback
-    (click's own handling would say 'Aborted!' and exit 1)."""
+    """Ctrl-C or a kill (SIGTERM) anywhere in a command, loading the library included, exits 130
+    or 143 without a traceback and with the worker processes stopped (click's own handling
+    would say 'Aborted!' and exit 1; Python's would die at once and leave the workers)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        previous = signal.signal(signal.SIGTERM, _terminated)
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             click.echo("Interrupted; nothing was written to the output path.", err=True)
-            sys.exit(130)
+            sys.exit(143 if isinstance(exc, Terminated) else 130)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @click.group(cls=CommandGroup)

@@ -237,10 +237,10 @@ def render_segments(
     if not plans:
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    # Ctrl-C is the parent's to handle: it stops the pool and reports once. Workers are forked
-    # with SIGINT blocked and ignore it from their first instruction on, so no worker dies with
-    # a traceback of its own.
-    previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    # Ctrl-C and kill are the parent's to handle: it stops the pool and reports once. Workers
+    # are forked with both blocked, then ignore SIGINT and die quietly of SIGTERM (which is how
+    # the pool stops them), so no worker prints a traceback of its own.
+    previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         pool = context.Pool(max(1, min(jobs, len(plans))), initializer=_worker_start)
     finally:
@@ -258,7 +258,8 @@ def render_segments(
 
 def _worker_start() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # also discards a SIGINT pending since the fork
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, which raises
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 def _render_task(task: tuple[SegmentPlan, Profile, Path | None]) -> tuple[int, Segment]:
