@@ -773,9 +773,11 @@ class Attributor:
                         target, step = (speaker, cur), switch
                     else:
                         target, step = (speaker, cur), switch - (w.third_speaker if prev else w.second_speaker)
-                    if speaker == self.narrator and speaker != cur:
+                    if speaker == self.narrator and speaker != cur and prev in (None, speaker):
                         # A first-person narrator takes part in nearly every conversation they
-                        # tell: the likeliest one to answer, after whoever spoke before.
+                        # tell: the likeliest one to answer whoever they are talking with. Not a
+                        # reward for cutting in between two others, or a path through the narrator
+                        # would beat every three-person exchange.
                         step += narrator_bonus
                     yield (cur, prev), target, step + emitted[k][speaker]
 

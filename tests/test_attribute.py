@@ -207,6 +207,20 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             TOUR_CAST,
             [("doctor", "tag"), ("guide", "answer"), ("doctor", "alternation"), ("guide", "answer")],
         ),
+        # ...and one who is heard does not cut in to answer questions put to someone else
+        (
+            "“Sit down,” I said.\n\n“Thank you,” said the guide.\n\n“When did you come?” asked the doctor."
+            "\n\n“In May.”\n\n“Alone?”\n\n“With my father.”",
+            TOUR_CAST,
+            [
+                ("me", "first-person tag"),
+                ("guide", "tag"),
+                ("doctor", "tag"),
+                ("guide", "answer"),
+                ("doctor", "alternation"),
+                ("guide", "answer"),
+            ],
+        ),
         # a pronoun the cast gives to a character is theirs; "us" is never a subject
         ("“Where now?” we asked.", TOUR_CAST, [("party", "first-person tag")]),
         ("The guide stops. He shows us a bust and says: “Colombo!”", TOUR_CAST, [("guide", "pronoun tag")]),
