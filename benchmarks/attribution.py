@@ -5,7 +5,7 @@ its coverage (share of quotations it decided) and precision (share of those it g
 The texts: chapter 19 against its hand-checked cast script, and the passages under
 benchmarks/attribution/ against their gold.yaml.
 
-    python benchmarks/attribution.py [--errors] [--set corpus|heldout|unseen|arguments|dev|sealed|all]
+    python benchmarks/attribution.py [--errors] [--set corpus|heldout|unseen|arguments|fresh|dev|sealed|all]
 
 corpus/, heldout/, unseen/ and arguments/ are development sets: rules and weights were chosen
 by studying their errors (heldout/ was held out until session 3, unseen/ until session 4), so
@@ -38,11 +38,12 @@ HELDOUT = HERE / "attribution" / "heldout"
 UNSEEN = HERE / "attribution" / "unseen"
 SEALED = HERE / "attribution" / "sealed"
 ARGUMENTS = HERE / "attribution" / "arguments"
+FRESH = HERE / "attribution" / "fresh"
 
 
 Text = tuple[str, Chapter, CastSpec, list[tuple[str, str]]]
 CONFIDENCE_BANDS = (0.9, 0.8, 0.7, 0.6, 0.5, 0.0)
-SETS = ("corpus", "heldout", "unseen", "arguments", "dev", "sealed", "all")
+SETS = ("corpus", "heldout", "unseen", "arguments", "fresh", "dev", "sealed", "all")
 
 
 def load_texts(which: str = "corpus") -> list[Text]:
@@ -59,8 +60,9 @@ def load_texts(which: str = "corpus") -> list[Text]:
         "dev": [CORPUS, HELDOUT, UNSEEN, ARGUMENTS],
         "unseen": [UNSEEN],
         "arguments": [ARGUMENTS],
+        "fresh": [FRESH],
         "sealed": [SEALED],
-        "all": [CORPUS, HELDOUT, UNSEEN, ARGUMENTS, SEALED],
+        "all": [CORPUS, HELDOUT, UNSEEN, ARGUMENTS, FRESH, SEALED],
     }[which]
     for folder in sorted(p for root in folders if root.is_dir() for p in root.iterdir() if p.is_dir()):
         cast = load_cast(folder / "cast.yaml", check_voices=False).spec

@@ -275,7 +275,8 @@ class Names:
             forms[cid] = set(names)
             for name in names:
                 for token in re.findall(r"[A-Z][\w’'-]+", name):
-                    if len(token) > 2 and token not in TITLES:
+                    # ("Bixby's" of "Mr. Bixby's partner" names somebody else)
+                    if len(token) > 2 and token not in TITLES and not re.search(r"['’]s?$", token):
                         owners.setdefault(token, set()).add(cid)
         # One word of a full name ("Quist" of "Inspector Mara Quist") names its owner when no
         # other character shares it.
@@ -305,12 +306,20 @@ class Names:
         self.voice = rf"(?<![\w’'])(?:{names}){VOICE}" if pairs else ""
         self.owner = {name_key(form): cid for form, cid in pairs}
         self.pattern = re.compile(self.alternatives) if pairs else None
+        # "Lenin’s study" mentions Lenin too, though "said Mr. Buchanan's wife" is not his tag.
+        self.possessed = re.compile(rf"(?<![\w’'])(?:{names})(?=['’]s\b|['’](?!\w)|(?![\w’']))") if pairs else None
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, character id) of each name in text, in order, longest match first."""
         if self.pattern is None:
             return []
         return [(m.start(), m.end(), self.owner[name_key(m.group(0))]) for m in self.pattern.finditer(text)]
+
+    def mentions(self, text: str) -> list[tuple[int, int, str]]:
+        """Like find, and a name in the possessive ("Lenin’s study") counts too."""
+        if self.possessed is None:
+            return []
+        return [(m.start(), m.end(), self.owner[name_key(m.group(0))]) for m in self.possessed.finditer(text)]
 
     def subject(self) -> str:
         """A regex group 'who' matching a name (after a determiner: "the gallant sergeant" for
@@ -385,7 +394,7 @@ class Salience:
             self.scores = {c: v * self.DECAY for c, v in self.scores.items() if v * self.DECAY >= 1.0}
             before_sentence = dict(self.scores)
             # (start, end, character id, pronoun): a name has its id, a pronoun is resolved in turn.
-            mentions = [(start, end, cid, None) for start, end, cid in self.names.find(sentence)]
+            mentions = [(start, end, cid, None) for start, end, cid in self.names.mentions(sentence)]
             mentions += [(m.start(), m.end(), None, m.group(0).lower()) for m in self.pronoun.finditer(sentence)]
             # A character mentioned twice in a sentence is not twice as salient: each gets the
             # weight of their most prominent mention.
@@ -397,7 +406,9 @@ class Salience:
                     cid = self.antecedent(pronoun, exclude=subject if pronoun == "him" else None)
                 if cid is None:
                     continue
-                opens = opens_clause(sentence, start) or (n == 0 and re.match(r"\s+[a-z]", sentence[end:]))
+                possessive = sentence[end : end + 1] in ("'", "’")
+                leads = opens_clause(sentence, start) or (n == 0 and re.match(r"\s+[a-z]", sentence[end:]))
+                opens = leads and not possessive
                 if opens and pronoun not in OBJECT_PRONOUNS:
                     subject = cid
                     weights[cid] = self.SUBJECT
@@ -901,7 +912,7 @@ class Attributor:
         if not quotes:
             self.reported_turn(paragraph)
             self.salience.read(paragraph.text)
-            state.mention(c for _, _, c in self.names.find(paragraph.text) if c != self.narrator)
+            state.mention(c for _, _, c in self.names.mentions(paragraph.text) if c != self.narrator)
             state.narration_gap += 1
             state.last_paragraph = paragraph
             return []
@@ -973,7 +984,7 @@ class Attributor:
             chosen = found(hint or UNKNOWN, "alternation" if hint else "none")  # decode_conversation decides
         result = [a if a and a.cue != "beat" else chosen for a in per_quote]
 
-        state.mention(c for s in segments if s.kind == "narration" for _, _, c in self.names.find(s.text))
+        state.mention(c for s in segments if s.kind == "narration" for _, _, c in self.names.mentions(s.text))
         speaker = result[-1].speaker
         if speaker != UNKNOWN:
             if state.is_over:

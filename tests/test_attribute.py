@@ -238,6 +238,14 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             OFFICE_CAST,
             [("stranger", "pronoun tag")],
         ),
+        # a name in the possessive is a mention ("Stranger’s step"), but not a tag's subject
+        (
+            "Ada waited by the fire. The lawyer had gone home. At last Stranger’s step sounded on the stair."
+            "\n\n“Open the door,” he called.",
+            OFFICE_CAST,
+            [("stranger", "pronoun tag")],
+        ),
+        ("“Hello,” said Stranger’s wife.", OFFICE_CAST, [("unknown", "none")]),
         (
             "Ada and the clerk waited. At that moment Stranger joined them.\n\n“It is late,” he said.",
             OFFICE_CAST,
