@@ -342,6 +342,17 @@ CLAUSE_OPENING: Final = re.compile(
     r"yet|where|whereupon|once|now|still)\b)\W*" + DETERMINER + r"?$",
     re.IGNORECASE,
 )
+# Words that may follow a name without it being their clause's subject ("gave Colin a book",
+# "looked at Colin with surprise").
+NOT_A_VERB: Final = re.compile(
+    r"\s+(?:and|or|but|nor|of|in|on|at|by|with|for|from|to|into|onto|upon|as|than|that|who|whom|whose|which|"
+    r"when|where|while|a|an|the|his|her|their|its|my|our|your|him|them|me|us|himself|herself|back|too|"
+    r"again|also|alone|only|up|down|out|off|over|about|after|before|so|then|if|because|though|"
+    r"although|once|now|still|yet|just|here|there|away|home|instead|together|all|both|quite|very|"
+    r"something|anything|nothing|everything|some|any|no|this|these|those|what|how|why|whether|till|"
+    r"until|since|through|across|along|round|around|behind|beside|between|beyond|near|under|against|"
+    r"toward|towards|without|within)\b"
+)
 OBJECT_PRONOUNS: Final = {"him": "male", "his": "male", "her": "female", "hers": "female"}
 GENDERED_PRONOUNS: Final = {**PRONOUN_GENDER, **OBJECT_PRONOUNS}
 
@@ -407,7 +418,10 @@ class Salience:
                 if cid is None:
                     continue
                 possessive = sentence[end : end + 1] in ("'", "’")
-                leads = opens_clause(sentence, start) or (n == 0 and re.match(r"\s+[a-z]", sentence[end:]))
+                # "Colin had been so surprised": a name with a word of its sentence after it is
+                # most likely that clause's subject, unless the word shows it is not a verb.
+                followed = re.match(r"\s+[a-z]", sentence[end:]) and not NOT_A_VERB.match(sentence[end:])
+                leads = opens_clause(sentence, start) or (n == 0 and re.match(r"\s+[a-z]", sentence[end:])) or followed
                 opens = leads and not possessive
                 if opens and pronoun not in OBJECT_PRONOUNS:
                     subject = cid
@@ -776,6 +790,11 @@ class Attributor:
         def transitions(k: int, sources: Iterable[State]) -> Iterator[tuple[State, State, float]]:
             """(state at k-1, state at k, score of the step and of paragraph k's speaker)."""
             switch, stay = records[k].turn.switch_score(w), records[k].turn.stay_score(w)
+            anchor = records[k].anchor
+            if anchor and anchor.cue == "open quotation":
+                # The paragraph before left its quotation open: whoever the path says spoke
+                # it goes on speaking here, whoever the forward pass guessed.
+                switch -= w.anchor(anchor.cue)
             for cur, prev in sources:
                 for speaker in participants:
                     if speaker == cur:
@@ -835,6 +854,8 @@ class Attributor:
             results = self.results[record.index]
             if record.anchor and record.anchor.cue == "gendered pronoun":
                 results = [found(speaker, a.cue) if a.cue == "gendered pronoun" else a for a in results]
+            elif record.anchor and record.anchor.cue == "open quotation":
+                results = [found(speaker, a.cue) if a.cue == "open quotation" else a for a in results]
             elif record.anchor:
                 # A kept anchor may set the paragraph against the path's choice.
                 speaker = results[-1].speaker

@@ -246,6 +246,27 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             [("stranger", "pronoun tag")],
         ),
         ("“Hello,” said Stranger’s wife.", OFFICE_CAST, [("unknown", "none")]),
+        # a name with a verb after it is its clause's subject, wherever it stands in the sentence
+        (
+            "Mr. Keeper stood at the door. He waited. After the news of Ada’s letter Stranger had turned pale,"
+            " and he looked away.\n\n“Go,” he said.",
+            OFFICE_CAST,
+            [("stranger", "pronoun tag")],
+        ),
+        # a paragraph that leaves its quotation open is spoken by whoever speaks the next one
+        (
+            "Lenin looked at us.\n\n“Are you Spanish?” he asked.\n\n“Yes.”\n\n“Catalan?”\n\n“Yes.”"
+            "\n\n“That explains it. Let me see.\n\n“You are aware that we have little time.”",
+            FIRST_PERSON_CAST,
+            [
+                ("lenin", "pronoun tag"),
+                ("pestana", "answer"),
+                ("lenin", "alternation"),
+                ("pestana", "answer"),
+                ("lenin", "alternation"),
+                ("lenin", "open quotation"),
+            ],
+        ),
         (
             "Ada and the clerk waited. At that moment Stranger joined them.\n\n“It is late,” he said.",
             OFFICE_CAST,
