@@ -52,6 +52,8 @@ SPEECH_VERBS: Final = frozenset(
     repeat repeats retort retorts explain explains interrupt interrupts saying asking answering
     replying adding crying exclaiming whispering murmuring muttering calling shouting remarking""".split()
 )
+# "struck in Biggs's boy", "broke in the Hatter": irregular verbs that speak only with their particle.
+PHRASAL_VERBS: Final = r"(?:struck|broke|chimed|cut|put|burst|spoke|sang|rang)\s+(?:in|out|up|forth)"
 # Verbs that carry a speaker's own speech on: "he continued" is not someone answering.
 CONTINUING_VERBS: Final = frozenset(
     {"continued", "continues", "went", "added", "resumed", "repeated", "pursued", "persisted"}
@@ -526,6 +528,8 @@ class Attributor:
             for alias in character.aliases
             if alias.strip().lower() in SUBJECT_PRONOUNS
         }
+        # A character the cast gives "we" or "they" is a group: never "he" or "she".
+        self.groups = {cid for alias, cid in self.pronoun_owner.items() if alias in ("we", "they")}
         subject = self.names.subject()
         verbs = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
         self.after_subject = re.compile(
@@ -533,7 +537,7 @@ class Attributor:
         )
         # Right after a quotation, a verb before a name is a tag whatever the verb: "advised Jo",
         # "sang Beth", "returned the lawyer".
-        self.after_verb = re.compile(rf"^(?P<verb>{verbs}|[a-z]+ed){ADVERB}\s+{subject}")
+        self.after_verb = re.compile(rf"^(?P<verb>{verbs}|{PHRASAL_VERBS}|[a-z]+ed){ADVERB}\s+{subject}")
         self.before = re.compile(rf"{subject}\b[^.!?:;]*?\b(?P<verb>{verbs})\b[^.!?]*[:,—–-]\s*$")
         self.subject = re.compile(subject)
         # "... he said to her, " or, right against the quotation, "Everybody then murmured" and
@@ -585,8 +589,11 @@ class Attributor:
         return (cid, "name") if cid else None
 
     def gender(self, cid: str) -> str:
+        """A character's gender for "he" and "she"; a group has none."""
         character = self.cast.characters.get(cid)
-        return character.gender if character else "unknown"
+        if character is None or cid in self.groups:
+            return "unknown"
+        return character.gender
 
     # -- cues -------------------------------------------------------------------------
 
@@ -628,7 +635,14 @@ class Attributor:
         # comma before the verb ("the company, until Mr. Hubble solved it by saying,"), not one
         # inside a clause set off by commas ("Mrs. Hubble, sure that I would come to no good,
         # asked,").
-        m = self.before_adjacent.search(clause)
+        m = next(
+            (
+                m
+                for s in reversed(list(self.subject.finditer(clause)))
+                if (m := self.before_adjacent.match(clause, s.start()))
+            ),
+            None,
+        )
         said = m["verb"] if m else None
         if m is None and (m := self.before.search(clause)):
             said = m["verb"]
@@ -1003,7 +1017,12 @@ class Attributor:
         )
         if chosen is None:
             chosen = found(hint or UNKNOWN, "alternation" if hint else "none")  # decode_conversation decides
-        result = [a if a and a.cue != "beat" else chosen for a in per_quote]
+        # A quotation with no tag of its own goes on from the last tagged one before it in the
+        # paragraph ("“No,” the Pessimist retorted. “Where?”"), else takes the paragraph's.
+        result, last = [], None
+        for a in per_quote:
+            last = a if a and a.cue != "beat" else last
+            result.append(a if a and a.cue != "beat" else (last or chosen))
 
         state.mention(c for s in segments if s.kind == "narration" for _, _, c in self.names.mentions(s.text))
         speaker = result[-1].speaker

@@ -54,6 +54,16 @@ OFFICE_CAST = CastSpec.model_validate(
         },
     }
 )
+BOAT_CAST = CastSpec.model_validate(
+    {
+        "narrator": {"person": "first", "character": "j"},
+        "characters": {
+            "j": {"name": "J.", "gender": "male"},
+            "george": {"name": "George", "gender": "male"},
+            "we": {"name": "We", "aliases": ["we", "the others"], "gender": "male"},
+        },
+    }
+)
 THIRD_PERSON_CAST = CastSpec.model_validate(
     {
         "narrator": {"person": "third"},
@@ -237,6 +247,26 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             " brief; and though he did not look the lawyer in the face, he answered coolly: “What do you want?”",
             OFFICE_CAST,
             [("stranger", "pronoun tag")],
+        ),
+        # "chimed in the Queen": an irregular verb that speaks with its particle
+        ("“And the gas,” chimed in the Queen.", THIRD_PERSON_CAST, [("queen", "tag")]),
+        # a group the cast gives "we" is never "he"
+        (
+            "George was asleep. The others talked for a while.\n\n“What?” he asked.",
+            BOAT_CAST,
+            [("george", "pronoun tag")],
+        ),
+        # the tag nearest the quotation, not a reported "said" earlier in the narration
+        (
+            "“Eggs”—the Rabbit said it was rubbish; but Alice went on—“and ham.”",
+            THIRD_PERSON_CAST,
+            [("alice", "preceding tag"), ("alice", "preceding tag")],
+        ),
+        # an untagged quotation goes on from the tagged one just before it in the paragraph
+        (
+            "“No,” said Alice. “Go,” said the Queen. “Why not?”",
+            THIRD_PERSON_CAST,
+            [("alice", "tag"), ("queen", "tag"), ("queen", "tag")],
         ),
         # a name in the possessive is a mention ("Stranger’s step"), but not a tag's subject
         (
