@@ -654,7 +654,12 @@ class Attributor:
             if m["verb"].endswith("ing") and openers:
                 m = openers[-1]
             else:
-                m = next((s for s in reversed(subjects) if "," not in clause[s.end() : verb]), m)
+                # "the charwoman, who, when asked if she could stand it, replied,": the verb is
+                # the relative clause's, whose subject is the one "who" stands for.
+                relative = [s for s in subjects if re.match(r",?\s+who\b", clause[s.end() : verb])]
+                m = next((s for s in reversed(subjects) if "," not in clause[s.end() : verb]), None) or (
+                    relative[-1] if relative else m
+                )
         if m:
             # "W came in, and he said": a pronoun that opens a clause continues the subject of
             # the clause before it in the same sentence, over anyone more salient.

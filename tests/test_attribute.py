@@ -262,6 +262,12 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             THIRD_PERSON_CAST,
             [("alice", "preceding tag"), ("alice", "preceding tag")],
         ),
+        # "the clerk, who, when asked…, replied": the relative clause's verb is the clerk's
+        (
+            "Ada left the office to the clerk, who, when asked if she could bear the noise, replied, “What noise?”",
+            OFFICE_CAST,
+            [("clerk", "preceding tag")],
+        ),
         # an untagged quotation goes on from the tagged one just before it in the paragraph
         (
             "“No,” said Alice. “Go,” said the Queen. “Why not?”",
