@@ -664,7 +664,14 @@ class Attributor:
             # "W came in, and he said": a pronoun that opens a clause continues the subject of
             # the clause before it in the same sentence, over anyone more salient.
             prior = self.names.find(clause[: m.start("who")])
-            parallel = [cid for start, _, cid in prior if opens_clause(clause, start)]
+            # ("the Lion and Toto; and as they walked he sang" is not Toto: a subject has a verb)
+            parallel = [
+                cid
+                for start, end, cid in prior
+                if opens_clause(clause, start)
+                and re.match(r"\s+[a-z]", clause[end:])
+                and not NOT_A_VERB.match(clause[end:])
+            ]
             nearby = [*parallel[-1:], *nearby]
             hit = self.resolve(m["who"], expected, nearby, None if said in CONTINUING_VERBS else answering)
             if hit:

@@ -262,6 +262,14 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             THIRD_PERSON_CAST,
             [("alice", "preceding tag"), ("alice", "preceding tag")],
         ),
+        # "...the lawyer and the clerk; and as they walked he sang": a name with no verb after it
+        # opens no clause for "he" to continue
+        (
+            "When Stranger came back, he hugged them all, even the lawyer and the clerk; and as they walked"
+            " along he sang “Tra-la!” at every step.",
+            OFFICE_CAST,
+            [("stranger", "pronoun tag")],
+        ),
         # "the clerk, who, when asked…, replied": the relative clause's verb is the clerk's
         (
             "Ada left the office to the clerk, who, when asked if she could bear the noise, replied, “What noise?”",
