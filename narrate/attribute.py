@@ -567,6 +567,10 @@ class Attributor:
             return owner, "first-person" if lower in FIRST_PERSON else "pronoun"
         if lower in FIRST_PERSON:
             return (self.narrator, "first-person") if self.narrator else None
+        if lower == "they":
+            # "they would shout": the group (or character of no gender) most in mind.
+            fits = [cid for cid in nearby if cid in self.groups or self.gender(cid) == "unknown"]
+            return (fits[0], "pronoun") if fits else None
         if lower in PRONOUN_GENDER:
             gender = PRONOUN_GENDER[lower]
             # "he" is the man most in mind; only with no man in mind the one the conversation

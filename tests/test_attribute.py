@@ -250,6 +250,12 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
         ),
         # "chimed in the Queen": an irregular verb that speaks with its particle
         ("“And the gas,” chimed in the Queen.", THIRD_PERSON_CAST, [("queen", "tag")]),
+        # "they cried" is the group most in mind, not the man named last
+        (
+            "The party waited at the gate for an hour. The guide was asleep.\n\n“Let us in!” they cried.",
+            TOUR_CAST,
+            [("party", "pronoun tag")],
+        ),
         # a group the cast gives "we" is never "he"
         (
             "George was asleep. The others talked for a while.\n\n“What?” he asked.",
