@@ -54,6 +54,8 @@ SPEECH_VERBS: Final = frozenset(
 )
 # "struck in Biggs's boy", "broke in the Hatter": irregular verbs that speak only with their particle.
 PHRASAL_VERBS: Final = r"(?:struck|broke|chimed|cut|put|burst|spoke|sang|rang)\s+(?:in|out|up|forth)"
+# "I was asked.", "he was told": the subject is the one spoken to.
+PASSIVE: Final = r"\s+(?:was|were|is|are|been|being)\s+(?:\w+ly\s+)?(?:\w+ed|told)\b"
 # Verbs that carry a speaker's own speech on: "he continued" is not someone answering.
 CONTINUING_VERBS: Final = frozenset(
     {"continued", "continues", "went", "added", "resumed", "repeated", "pursued", "persisted"}
@@ -543,7 +545,7 @@ class Attributor:
         # "... he said to her, " or, right against the quotation, "Everybody then murmured" and
         # "I heard Mr. Hubble remark that".
         self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?P<verb>{verbs})\b(?:[^.!?]*[:,—–-]|\s+that)?\s*$")
-        self.sentence_subject = re.compile(rf"(?:^|[.!?;]\s+|—\s*){CONJUNCTION}{subject}{ADVERB}\s+[a-z]")
+        self.sentence_subject = re.compile(rf"(?:^|[.!?;]\s+|—\s*){CONJUNCTION}{subject}(?!{PASSIVE}){ADVERB}\s+[a-z]")
         self.reported = re.compile(rf"(?:^|[.!?;]\s+){subject}{ADVERB}\s+(?:{verbs}|{REPORTED_VERBS})\b")
         self.state = Conversation()
         self.salience = Salience(self.names, self.gender, self.narrator)
@@ -585,7 +587,8 @@ class Attributor:
                 return fits[0], "pronoun"
             if expected and self.gender(expected) == gender and expected != self.narrator:
                 return expected, "gender"
-            for cid in reversed(self.state.mentions + self.state.speakers[-2:]):
+            # ...or, before any has been named, any of the cast (the conversation chooses).
+            for cid in [*reversed(self.state.mentions + self.state.speakers[-2:]), *self.cast.characters]:
                 if cid != self.narrator and self.gender(cid) == gender:
                     return cid, "gender"
             return None
@@ -608,6 +611,8 @@ class Attributor:
             m = pattern.match(after.text)
             if not m:
                 continue
+            if re.match(PASSIVE, after.text[m.end("who") :]):
+                return
             speech = m["verb"].split()[0] in SPEECH_VERBS or not quote.text.rstrip().endswith(".")
             # "and the Dormouse remarked," goes on with the narration: the tag of what follows.
             joined = m.start("who") > 0 and pattern is self.after_subject
@@ -788,6 +793,12 @@ class Attributor:
             people.extend(sorted(r.addressed))  # someone spoken to by name is there
         if self.narrator:
             people.append(self.narrator)
+        # "she said" with no woman named yet: any woman of the cast may be the one.
+        for r in records:
+            if r.anchor and r.anchor.cue == "gendered pronoun":
+                gender = self.gender(r.anchor.speaker)
+                if not any(self.gender(p) == gender and p != self.narrator for p in people):
+                    people.extend(c for c in self.cast.characters if self.gender(c) == gender and c != self.narrator)
         # "unknown" stands for someone the text has not named: better than a wrong name.
         participants = [*list(dict.fromkeys(people))[:MAX_PARTICIPANTS], UNKNOWN]
         # ...but only one who is heard in it: a narrator who just watches gets no say.

@@ -250,6 +250,14 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
         ),
         # "chimed in the Queen": an irregular verb that speaks with its particle
         ("“And the gas,” chimed in the Queen.", THIRD_PERSON_CAST, [("queen", "tag")]),
+        # "I was asked": the subject of a passive speech verb is the one spoken to
+        (
+            "“Are you pleased?” Lenin asked.\n\n“Very.”\n\n“And you?” I was asked.",
+            FIRST_PERSON_CAST,
+            [("lenin", "tag"), ("pestana", "answer"), ("lenin", "alternation")],
+        ),
+        # "she said" before any woman is named is one of the cast's women, never a man
+        ("Mr. Keeper opened the door.\n\n“Come in,” she said.", OFFICE_CAST, [("ada", "gendered pronoun")]),
         # "they cried" is the group most in mind, not the man named last
         (
             "The party waited at the gate for an hour. The guide was asleep.\n\n“Let us in!” they cried.",
