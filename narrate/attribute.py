@@ -55,6 +55,8 @@ SPEECH_VERBS: Final = frozenset(
 # "struck in Biggs's boy", "broke in the Hatter": irregular verbs that speak only with their particle.
 PHRASAL_VERBS: Final = r"(?:struck|broke|chimed|cut|put|burst|spoke|sang|rang)\s+(?:in|out|up|forth)"
 # "I was asked.", "he was told": the subject is the one spoken to.
+# "My name is", "I am": what a speaker says before their own name.
+SELF_NAMING: Final = re.compile(r"\b(?:[Mm]y name is|[Mm]y name's|I am|I'm|[Cc]all me)\s+$")
 PASSIVE: Final = r"\s+(?:was|were|is|are|been|being)\s+(?:\w+ly\s+)?(?:\w+ed|told)\b"
 # Verbs that carry a speaker's own speech on: "he continued" is not someone answering.
 CONTINUING_VERBS: Final = frozenset(
@@ -162,6 +164,8 @@ class Weights:
     """...and is the likeliest to speak next, even as a third speaker (third_speaker)."""
     in_mind: float = 2.0
     """A bare quotation after a paragraph of narration is likeliest from whom that narration is about."""
+    named_self: float = 2.0
+    """A quotation in which someone gives their own name is likeliest theirs."""
     anchors: tuple[tuple[str, float], ...] = (
         ("tag", 12.0),
         ("first-person tag", 12.0),
@@ -506,6 +510,8 @@ class Record:
     present: tuple[str, ...]
     """The last three characters named in the narration or heard speaking, most recent first."""
     in_mind: str | None = None
+    named_self: frozenset[str] = frozenset()
+    """Whoever gives their own name in it ("My name is Hareton Earnshaw,")."""
     """For a bare quotation right after a paragraph of narration: the character that
     narration is clearly about, if any ("Mrs. Sheridan could not imagine where it was.")."""
 
@@ -718,18 +724,25 @@ class Attributor:
                 return found(hit[0], "beat")
         return None
 
-    def addressed(self, quotes: Iterable[Segment]) -> set[str]:
-        """Characters named as the person spoken to: "you are mistaken, Pestaña"."""
-        result = set()
-        for quote in quotes:
+    def addressed(self, quotes: Iterable[Segment]) -> tuple[set[str], set[str]]:
+        """Characters named as the person spoken to: "you are mistaken, Pestaña"; not one
+        giving their own name ("My name is Hareton Earnshaw," or, asked it, "Van Weyden, sir."),
+        who is likely the speaker: (addressed, named themselves)."""
+        result, named_self = set(), set()
+        previous = self.state.last_paragraph
+        asked_name = bool(previous and previous.quotes and re.search(r"\bname\b[^.!]*\?\s*$", previous.quotes[-1].text))
+        for i, quote in enumerate(quotes):
             for start, end, cid in self.names.find(quote.text):
+                if SELF_NAMING.search(quote.text[:start]) or (asked_name and i == 0 and start < 3):
+                    named_self.add(cid)
+                    continue
                 before = quote.text[:start].rstrip()
                 after = quote.text[end:].lstrip()
                 set_off = not before or before.endswith((",", "!", "?", "—", ";", "."))
                 closed = not after or after[0] in ",.!?;—…"
                 if set_off and closed:
                     result.add(cid)
-        return result
+        return result - named_self, named_self
 
     # -- the conversation -------------------------------------------------------------
 
@@ -790,7 +803,7 @@ class Attributor:
         people = [r.anchor.speaker for r in records if r.anchor]
         for r in records:
             people.extend(r.present)
-            people.extend(sorted(r.addressed))  # someone spoken to by name is there
+            people.extend(sorted(r.addressed | r.named_self))  # someone named in a quotation is there
         if self.narrator:
             people.append(self.narrator)
         # "she said" with no woman named yet: any woman of the cast may be the one.
@@ -823,6 +836,8 @@ class Attributor:
                 score -= w.addressed
             if speaker == record.in_mind:
                 score += w.in_mind
+            if speaker in record.named_self:
+                score += w.named_self
             return score
 
         first = records[0]
@@ -978,7 +993,7 @@ class Attributor:
             state.narration_gap += 1
             state.last_paragraph = paragraph
             return []
-        addressed = self.addressed(quotes)
+        addressed, named_self = self.addressed(quotes)
         evidence = self.turn_evidence(paragraph)
         # A paragraph of narration and then a bare quotation: the narration was most likely
         # about its speaker, when one character clearly dominates it (twice anyone else's salience).
@@ -1036,6 +1051,7 @@ class Attributor:
                 index=len(self.results),
                 anchor=chosen,
                 addressed=frozenset(addressed),
+                named_self=frozenset(named_self),
                 turn=evidence,
                 new_conversation=paragraph.scene_break or state.is_over,
                 present=tuple(reversed(state.mentions[-3:])),

@@ -250,6 +250,17 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
         ),
         # "chimed in the Queen": an irregular verb that speaks with its particle
         ("“And the gas,” chimed in the Queen.", THIRD_PERSON_CAST, [("queen", "tag")]),
+        # a speaker giving their own name is not addressing anyone by it
+        (
+            "“Your name, sir?” asked Lenin.\n\n“Pestaña, comrade.”",
+            FIRST_PERSON_CAST,
+            [("lenin", "tag"), ("pestana", "answer")],
+        ),
+        (
+            "Ada and Mr. Keeper looked up.\n\n“Who are you?”\n\n“My name is Stranger, and I want the lawyer.”",
+            OFFICE_CAST,
+            [("keeper", "mention"), ("stranger", "answer")],
+        ),
         # "I was asked": the subject of a passive speech verb is the one spoken to
         (
             "“Are you pleased?” Lenin asked.\n\n“Very.”\n\n“And you?” I was asked.",
