@@ -54,10 +54,19 @@ SPEECH_VERBS: Final = frozenset(
 )
 # "struck in Biggs's boy", "broke in the Hatter": irregular verbs that speak only with their particle.
 PHRASAL_VERBS: Final = r"(?:struck|broke|chimed|cut|put|burst|spoke|sang|rang)\s+(?:in|out|up|forth)"
-# "I was asked.", "he was told": the subject is the one spoken to.
 # "My name is", "I am": what a speaker says before their own name.
-SELF_NAMING: Final = re.compile(r"\b(?:[Mm]y name is|[Mm]y name's|I am|I'm|[Cc]all me)\s+$")
-PASSIVE: Final = r"\s+(?:was|were|is|are|been|being)\s+(?:\w+ly\s+)?(?:\w+ed|told)\b"
+SELF_NAMING: Final = re.compile(r"\b(?:[Mm]y name is|[Mm]y name['’]s|I am|I['’]m|[Cc]all me)\s+$")
+# A question asking the listener's name ("What is your name?", "Your name, sir?", "First name?").
+ASKS_NAME: Final = re.compile(
+    r"\b(?:your|thy|yer)\s+(?:\w+\s+)?name\b[^.!]*\?\s*$|^\W*(?:\w+\s+)?name\W*\?\s*$", re.IGNORECASE
+)
+# "I was asked.", "he was told": the subject is the one spoken to. Only speech verbs: "Ada was
+# surprised." is a beat like any other.
+PASSIVE: Final = (
+    r"\s+(?:was|were|is|are|been|being)\s+(?:\w+ly\s+)?"
+    r"(?:asked|told|questioned|addressed|answered|called|greeted|hailed|interrupted|informed|ordered|"
+    r"commanded|warned|begged|urged|bidden|bid|assured|reminded|thanked)\b"
+)
 # Verbs that carry a speaker's own speech on: "he continued" is not someone answering.
 CONTINUING_VERBS: Final = frozenset(
     {"continued", "continues", "went", "added", "resumed", "repeated", "pursued", "persisted"}
@@ -510,10 +519,10 @@ class Record:
     present: tuple[str, ...]
     """The last three characters named in the narration or heard speaking, most recent first."""
     in_mind: str | None = None
-    named_self: frozenset[str] = frozenset()
-    """Whoever gives their own name in it ("My name is Hareton Earnshaw,")."""
     """For a bare quotation right after a paragraph of narration: the character that
     narration is clearly about, if any ("Mrs. Sheridan could not imagine where it was.")."""
+    named_self: frozenset[str] = frozenset()
+    """Whoever gives their own name in it ("My name is Hareton Earnshaw,")."""
 
 
 State = tuple[str, str | None]
@@ -577,8 +586,9 @@ class Attributor:
             return (self.narrator, "first-person") if self.narrator else None
         if lower == "they":
             # "they would shout": the group (or character of no gender) most in mind.
+            # Soft: in a cast without genders anyone may be "they"; the conversation decides.
             fits = [cid for cid in nearby if cid in self.groups or self.gender(cid) == "unknown"]
-            return (fits[0], "pronoun") if fits else None
+            return (fits[0], "gender") if fits else None
         if lower in PRONOUN_GENDER:
             gender = PRONOUN_GENDER[lower]
             # "he" is the man most in mind; only with no man in mind the one the conversation
@@ -730,7 +740,7 @@ class Attributor:
         who is likely the speaker: (addressed, named themselves)."""
         result, named_self = set(), set()
         previous = self.state.last_paragraph
-        asked_name = bool(previous and previous.quotes and re.search(r"\bname\b[^.!]*\?\s*$", previous.quotes[-1].text))
+        asked_name = bool(previous and previous.quotes and ASKS_NAME.search(previous.quotes[-1].text))
         for i, quote in enumerate(quotes):
             for start, end, cid in self.names.find(quote.text):
                 if SELF_NAMING.search(quote.text[:start]) or (asked_name and i == 0 and start < 3):
@@ -800,17 +810,21 @@ class Attributor:
         if not records:
             return
         w = self.weights
-        people = [r.anchor.speaker for r in records if r.anchor]
+        people = [r.anchor.speaker for r in records if r.anchor and r.anchor.cue != "gendered pronoun"]
         for r in records:
             people.extend(r.present)
             people.extend(sorted(r.addressed | r.named_self))  # someone named in a quotation is there
         if self.narrator:
             people.append(self.narrator)
-        # "she said" with no woman named yet: any woman of the cast may be the one.
+        # "she said": the woman the pronoun was resolved to is in mind if the conversation already
+        # has her; with no woman in it at all, any woman of the cast may be the one, equally.
+        in_mind = set(people)
         for r in records:
             if r.anchor and r.anchor.cue == "gendered pronoun":
                 gender = self.gender(r.anchor.speaker)
-                if not any(self.gender(p) == gender and p != self.narrator for p in people):
+                if any(self.gender(p) == gender and p != self.narrator for p in in_mind):
+                    people.append(r.anchor.speaker)
+                else:
                     people.extend(c for c in self.cast.characters if self.gender(c) == gender and c != self.narrator)
         # "unknown" stands for someone the text has not named: better than a wrong name.
         participants = [*list(dict.fromkeys(people))[:MAX_PARTICIPANTS], UNKNOWN]
@@ -828,7 +842,8 @@ class Attributor:
             if anchor and anchor.cue == "gendered pronoun":
                 # "she said": any woman of the conversation fits; the nearest mention a little more.
                 fits = self.gender(speaker) == self.gender(anchor.speaker) and speaker != self.narrator
-                score += (w.pronoun_antecedent if speaker == anchor.speaker else 0.0) if fits else -w.anchor(anchor.cue)
+                nearest = speaker == anchor.speaker and speaker in in_mind
+                score += (w.pronoun_antecedent if nearest else 0.0) if fits else -w.anchor(anchor.cue)
             elif anchor:
                 score += 0.0 if speaker == anchor.speaker else -w.anchor(anchor.cue)
 
@@ -848,8 +863,8 @@ class Attributor:
             switch, stay = records[k].turn.switch_score(w), records[k].turn.stay_score(w)
             anchor = records[k].anchor
             if anchor and anchor.cue == "open quotation":
-                # The paragraph before left its quotation open: whoever the path says spoke
-                # it goes on speaking here, whoever the forward pass guessed.
+                # The paragraph before left its quotation open: whoever the path gives it goes
+                # on speaking here (the emission still leans to the forward pass's guess).
                 switch -= w.anchor(anchor.cue)
             for cur, prev in sources:
                 for speaker in participants:
@@ -913,8 +928,9 @@ class Attributor:
             elif record.anchor and record.anchor.cue == "open quotation":
                 results = [found(speaker, a.cue) if a.cue == "open quotation" else a for a in results]
             elif record.anchor:
-                # A kept anchor may set the paragraph against the path's choice.
-                speaker = results[-1].speaker
+                # A kept anchor may set the paragraph against the path's choice; a second speaker
+                # tagged in the same paragraph keeps their own tag's confidence.
+                speaker = record.anchor.speaker
             else:
                 # Without a cue of its own, nothing in the paragraph named a speaker.
                 results = [found(speaker, self.decoded_cue(records, path, k))] * len(results)

@@ -261,19 +261,32 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             OFFICE_CAST,
             [("keeper", "mention"), ("stranger", "answer")],
         ),
+        # ...and "I’m", with a typeset apostrophe, is the same; someone else's name asked for is not theirs
+        (
+            "Ada and Mr. Keeper looked up.\n\n“Who are you?”\n\n“I’m Stranger, and I want the lawyer.”",
+            OFFICE_CAST,
+            [("keeper", "mention"), ("stranger", "answer")],
+        ),
+        (
+            "“Do you know the new clerk’s name?” asked Ada.\n\n“Stranger.”",
+            OFFICE_CAST,
+            [("ada", "tag"), ("unknown", "none")],
+        ),
         # "I was asked": the subject of a passive speech verb is the one spoken to
         (
             "“Are you pleased?” Lenin asked.\n\n“Very.”\n\n“And you?” I was asked.",
             FIRST_PERSON_CAST,
             [("lenin", "tag"), ("pestana", "answer"), ("lenin", "alternation")],
         ),
+        # ...but "Ada was surprised." is a beat like any other
+        ("Ada was surprised. “What?”", OFFICE_CAST, [("ada", "beat")]),
         # "she said" before any woman is named is one of the cast's women, never a man
         ("Mr. Keeper opened the door.\n\n“Come in,” she said.", OFFICE_CAST, [("ada", "gendered pronoun")]),
         # "they cried" is the group most in mind, not the man named last
         (
             "The party waited at the gate for an hour. The guide was asleep.\n\n“Let us in!” they cried.",
             TOUR_CAST,
-            [("party", "pronoun tag")],
+            [("party", "gendered pronoun")],
         ),
         # a group the cast gives "we" is never "he"
         (
@@ -427,6 +440,12 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
 )
 def test_cues(text: str, cast: CastSpec, expected: list[tuple[str, str]]) -> None:
     assert speakers(text, cast) == expected
+
+
+def test_a_second_speaker_tagged_in_a_paragraph_keeps_their_confidence() -> None:
+    chapter = parse_chapter("“No,” said Alice. “Go,” said the Queen. “Why not?”")
+    found = [a for paragraph in attribute_chapter(chapter, THIRD_PERSON_CAST) for a in paragraph]
+    assert [(a.speaker, a.confidence) for a in found] == [("alice", 0.95), ("queen", 0.95), ("queen", 0.95)]
 
 
 def test_a_turn_told_in_narration_is_a_turn() -> None:
