@@ -328,15 +328,16 @@ class Names:
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, character id) of each name in text, in order, longest match first."""
-        if self.pattern is None:
-            return []
-        return [(m.start(), m.end(), self.owner[name_key(m.group(0))]) for m in self.pattern.finditer(text)]
+        return self._hits(self.pattern, text)
 
     def mentions(self, text: str) -> list[tuple[int, int, str]]:
         """Like find, and a name in the possessive ("Lenin’s study") counts too."""
-        if self.possessed is None:
+        return self._hits(self.possessed, text)
+
+    def _hits(self, pattern: re.Pattern[str] | None, text: str) -> list[tuple[int, int, str]]:
+        if pattern is None:
             return []
-        return [(m.start(), m.end(), self.owner[name_key(m.group(0))]) for m in self.possessed.finditer(text)]
+        return [(m.start(), m.end(), self.owner[name_key(m.group(0))]) for m in pattern.finditer(text)]
 
     def subject(self) -> str:
         """A regex group 'who' matching a name (after a determiner: "the gallant sergeant" for
@@ -370,6 +371,13 @@ NOT_A_VERB: Final = re.compile(
     r"until|since|through|across|along|round|around|behind|beside|between|beyond|near|under|against|"
     r"toward|towards|without|within)\b"
 )
+
+
+def verb_follows(text: str, end: int) -> bool:
+    """Whether the word after text[:end] can be a verb ("Colin had", not "Colin with")."""
+    return bool(re.match(r"\s+[a-z]", text[end:])) and not NOT_A_VERB.match(text[end:])
+
+
 OBJECT_PRONOUNS: Final = {"him": "male", "his": "male", "her": "female", "hers": "female"}
 GENDERED_PRONOUNS: Final = {**PRONOUN_GENDER, **OBJECT_PRONOUNS}
 
@@ -435,10 +443,10 @@ class Salience:
                 if cid is None:
                     continue
                 possessive = sentence[end : end + 1] in ("'", "’")
-                # "Colin had been so surprised": a name with a word of its sentence after it is
-                # most likely that clause's subject, unless the word shows it is not a verb.
-                followed = re.match(r"\s+[a-z]", sentence[end:]) and not NOT_A_VERB.match(sentence[end:])
-                leads = opens_clause(sentence, start) or (n == 0 and re.match(r"\s+[a-z]", sentence[end:])) or followed
+                # "Colin had been so surprised": a name with a verb after it is most likely that
+                # clause's subject, wherever it stands.
+                first_word = n == 0 and re.match(r"\s+[a-z]", sentence[end:])
+                leads = opens_clause(sentence, start) or first_word or verb_follows(sentence, end)
                 opens = leads and not possessive
                 if opens and pronoun not in OBJECT_PRONOUNS:
                     subject = cid
@@ -660,14 +668,10 @@ class Attributor:
         # comma before the verb ("the company, until Mr. Hubble solved it by saying,"), not one
         # inside a clause set off by commas ("Mrs. Hubble, sure that I would come to no good,
         # asked,").
-        m = next(
-            (
-                m
-                for s in reversed(list(self.subject.finditer(clause)))
-                if (m := self.before_adjacent.match(clause, s.start()))
-            ),
-            None,
-        )
+        m = None
+        for subject in reversed(list(self.subject.finditer(clause))):
+            if m := self.before_adjacent.match(clause, subject.start()):
+                break
         said = m["verb"] if m else None
         if m is None and (m := self.before.search(clause)):
             said = m["verb"]
@@ -690,13 +694,7 @@ class Attributor:
             # the clause before it in the same sentence, over anyone more salient.
             prior = self.names.find(clause[: m.start("who")])
             # ("the Lion and Toto; and as they walked he sang" is not Toto: a subject has a verb)
-            parallel = [
-                cid
-                for start, end, cid in prior
-                if opens_clause(clause, start)
-                and re.match(r"\s+[a-z]", clause[end:])
-                and not NOT_A_VERB.match(clause[end:])
-            ]
+            parallel = [cid for start, end, cid in prior if opens_clause(clause, start) and verb_follows(clause, end)]
             nearby = [*parallel[-1:], *nearby]
             hit = self.resolve(m["who"], expected, nearby, None if said in CONTINUING_VERBS else answering)
             if hit:
@@ -818,11 +816,11 @@ class Attributor:
             people.append(self.narrator)
         # "she said": the woman the pronoun was resolved to is in mind if the conversation already
         # has her; with no woman in it at all, any woman of the cast may be the one, equally.
-        in_mind = set(people)
+        known = set(people)
         for r in records:
             if r.anchor and r.anchor.cue == "gendered pronoun":
                 gender = self.gender(r.anchor.speaker)
-                if any(self.gender(p) == gender and p != self.narrator for p in in_mind):
+                if any(self.gender(p) == gender and p != self.narrator for p in known):
                     people.append(r.anchor.speaker)
                 else:
                     people.extend(c for c in self.cast.characters if self.gender(c) == gender and c != self.narrator)
@@ -842,7 +840,7 @@ class Attributor:
             if anchor and anchor.cue == "gendered pronoun":
                 # "she said": any woman of the conversation fits; the nearest mention a little more.
                 fits = self.gender(speaker) == self.gender(anchor.speaker) and speaker != self.narrator
-                nearest = speaker == anchor.speaker and speaker in in_mind
+                nearest = speaker == anchor.speaker and speaker in known
                 score += (w.pronoun_antecedent if nearest else 0.0) if fits else -w.anchor(anchor.cue)
             elif anchor:
                 score += 0.0 if speaker == anchor.speaker else -w.anchor(anchor.cue)

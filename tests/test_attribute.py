@@ -335,7 +335,7 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             OFFICE_CAST,
             [("stranger", "pronoun tag")],
         ),
-        # a paragraph that leaves its quotation open is spoken by whoever speaks the next one
+        # a paragraph that leaves its quotation open and the one that carries it on have one speaker
         (
             "Lenin looked at us.\n\n“Are you Spanish?” he asked.\n\n“Yes.”\n\n“Catalan?”\n\n“Yes.”"
             "\n\n“That explains it. Let me see.\n\n“You are aware that we have little time.”",
