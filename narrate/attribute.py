@@ -4,7 +4,9 @@ A sieve in the spirit of Muzny et al. (2017, "A Two-stage Sieve Approach for Quo
 Attribution"), from the most precise cue to the least:
 
 1. a speech tag beside the quotation: "Lenin responded", "said the Hatter", "he asked us",
-   "we said" (first person goes to the narrator's own character);
+   "we said" (first person goes to the narrator's own character), "was my reply"; a rank in
+   a name describes its owner ("said the captain" for Captain Smollett); a person described
+   but not named ("said the young woman") fixes only a gender, and the conversation chooses;
 2. a tag in the narration just before it: "Holmes turned to me and said:", also at the end of
    the previous paragraph;
 3. an action beat: a sentence of narration in the same paragraph whose subject is a character
@@ -67,6 +69,14 @@ PASSIVE: Final = (
     r"(?:asked|told|questioned|addressed|answered|called|greeted|hailed|interrupted|informed|ordered|"
     r"commanded|warned|begged|urged|bidden|bid|assured|reminded|thanked)\b"
 )
+# "“No,” was my reply.", "came the answer": a tag without a speech verb. Whose reply it is comes
+# from the possessive; "the reply" only says someone answered.
+REPLY_TAG: Final = re.compile(
+    r"^(?:was|came)\s+(?P<whose>my|our|his|her|their|the)\s+(?:[a-z]+\s+){0,2}?"
+    r"(?:reply|answer|response|rejoinder|retort)\b",
+    re.IGNORECASE,
+)
+REPLY_SUBJECT: Final = {"my": "I", "our": "we", "his": "he", "her": "she", "their": "they"}
 # Verbs that carry a speaker's own speech on: "he continued" is not someone answering.
 CONTINUING_VERBS: Final = frozenset(
     {"continued", "continues", "went", "added", "resumed", "repeated", "pursued", "persisted"}
@@ -83,9 +93,25 @@ TAG_CUES: Final = {
     "pronoun": "pronoun tag",
     "gender": "gendered pronoun",
     "first-person": "first-person tag",
+    "described": "described",
 }
+SOFT_CUES: Final = frozenset({"gendered pronoun", "described"})
 BEFORE_CUES: Final = {**TAG_CUES, "name": "preceding tag"}
 PRONOUN_GENDER: Final = {"he": "male", "she": "female"}
+# "said the amiable hostess", "the young man answered": a person described, not named. Only
+# their gender is sure; the conversation chooses among the characters who fit.
+PERSON_NOUNS: Final = {
+    **dict.fromkeys(
+        """man gentleman boy lad fellow husband father son brother uncle nephew king prince lord
+        host landlord widower grandfather youth""".split(),
+        "male",
+    ),
+    **dict.fromkeys(
+        """woman lady girl lass wife mother daughter sister aunt niece queen princess hostess
+        landlady widow maid maiden mistress grandmother dame governess duchess countess bride""".split(),
+        "female",
+    ),
+}
 SUBJECT_PRONOUNS: Final = FIRST_PERSON | set(PRONOUN_GENDER) | {"they"}
 # "And Beth looked at her hands": a sentence's subject may follow a conjunction.
 CONJUNCTION: Final = r"(?:(?:[Aa]nd|[Bb]ut|[Tt]hen|[Ss]o)\s+)?"
@@ -123,6 +149,14 @@ DETERMINER_ONLY: Final = re.compile(DETERMINER)
 ARTICLES: Final = frozenset({"The", "A", "An"})
 # Words of a name that name nobody in particular (two-letter ones like "Mr" are skipped anyway).
 TITLES: Final = frozenset({"Mrs", "Miss", "Sir", "Lady", "Old", "Young", "Little", "Poor"}) | ARTICLES
+# Words of a name that also describe its owner: "Captain Smollett" is "the captain".
+RANKS: Final = frozenset(
+    """captain colonel major general admiral commander lieutenant sergeant corporal inspector
+    constable superintendent detective doctor professor judge bishop archdeacon dean vicar rector
+    parson father mother sister brother uncle aunt cousin grandfather grandmother king queen
+    prince princess duke duchess count countess baron baroness marquis earl emperor empress
+    squire governor president senator mayor""".split()
+)
 MAX_PARTICIPANTS: Final = 10
 # How many paragraphs of narration end a conversation.
 CONVERSATION_GAP: Final = 3
@@ -181,6 +215,7 @@ class Weights:
         ("preceding tag", 8.0),
         ("pronoun tag", 5.0),
         ("gendered pronoun", 5.0),
+        ("described", 5.0),
         ("open quotation", 6.0),
         ("beat", 3.0),
     )
@@ -201,6 +236,7 @@ CONFIDENCE: Final = {
     "first-person tag": 0.95,
     "pronoun tag": 0.85,
     "gendered pronoun": 0.75,
+    "described": 0.75,
     "preceding tag": 0.85,
     "open quotation": 0.9,
     "beat": 0.8,
@@ -296,10 +332,12 @@ class Names:
                     if len(token) > 2 and token not in TITLES and not re.search(r"['’]s?$", token):
                         owners.setdefault(token, set()).add(cid)
         # One word of a full name ("Quist" of "Inspector Mara Quist") names its owner when no
-        # other character shares it.
+        # other character shares it; a rank or kinship in it does so as "the captain".
         for token, cids in owners.items():
             if len(cids) == 1:
                 forms[next(iter(cids))].add(token)
+                if token.lower() in RANKS:
+                    forms[next(iter(cids))].add(f"the {token.lower()}")
         pairs = []
         for cid, fs in forms.items():
             for form in fs:
@@ -343,7 +381,11 @@ class Names:
         """A regex group 'who' matching a name (after a determiner: "the gallant sergeant" for
         a cast that calls him "sergeant") or a personal pronoun."""
         names = f"{DETERMINER}?(?:{self.voice}|{self.alternatives})|" if self.alternatives else ""
-        return rf"(?P<who>{names}\b(?:[Hh]e|[Ss]he|I|[Ww]e|[Tt]hey)\b)"
+        nouns = "|".join(PERSON_NOUNS)
+        described = (
+            rf"\b(?:[Tt]he|[Hh]is|[Hh]er|[Mm]y|[Oo]ur|[Tt]heir)\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:{nouns})\b(?![’'])"
+        )
+        return rf"(?P<who>{names}\b(?:[Hh]e|[Ss]he|I|[Ww]e|[Tt]hey)\b|{described})"
 
     def leading(self, text: str) -> str | None:
         """The character text names first, when only a determiner comes before the name."""
@@ -617,7 +659,22 @@ class Attributor:
                     return cid, "gender"
             return None
         cid = self.names.leading(who)
-        return (cid, "name") if cid else None
+        if cid:
+            return cid, "name"
+        gender = PERSON_NOUNS.get(who.split()[-1].lower())
+        if gender is None:
+            return None
+        fits = [
+            c
+            for c in [
+                *nearby,
+                *([expected] if expected else []),
+                *reversed(self.state.mentions + self.state.speakers[-2:]),
+                *self.cast.characters,
+            ]
+            if c and c != self.narrator and c != UNKNOWN and self.gender(c) == gender
+        ]
+        return (fits[0], "described") if fits else None
 
     def gender(self, cid: str) -> str:
         """A character's gender for "he" and "she"; a group has none."""
@@ -651,6 +708,10 @@ class Attributor:
         answering: str | None = None,
     ) -> Attribution | None:
         """A tag or beat opening the narration right after a quotation."""
+        reply = REPLY_TAG.match(after.text.lstrip())
+        if reply and reply["whose"].lower() in REPLY_SUBJECT:
+            hit = self.resolve(REPLY_SUBJECT[reply["whose"].lower()], expected, nearby, answering)
+            return found(hit[0], TAG_CUES[hit[1]]) if hit else None
         for m, speech in self.tag_openings(quote, after):
             continuing = m["verb"].split()[0] in CONTINUING_VERBS
             hit = self.resolve(m["who"], expected, nearby, None if continuing else answering)
@@ -775,6 +836,13 @@ class Attributor:
         present = [c for c in dict.fromkeys([*others, *narrator, *mentioned]) if c not in addressed]
         return present[0] if present else None
 
+    def replies(self, paragraph: Paragraph) -> bool:
+        """Whether the paragraph opens with a quotation tagged as an answer: "was the reply"."""
+        segments = paragraph.segments
+        if len(segments) < 2 or segments[0].kind != "quote" or segments[1].kind != "narration":
+            return False
+        return bool(REPLY_TAG.match(segments[1].text.lstrip()))
+
     def turn_evidence(self, paragraph: Paragraph) -> TurnEvidence:
         previous = self.state.last_paragraph
         first = apostrophes(paragraph.quotes[0].text.lstrip("—-–… "))
@@ -783,7 +851,7 @@ class Attributor:
         after_question = prior.endswith("?")
         return TurnEvidence(
             after_question=after_question,
-            answer=bool(ANSWERS.match(first)),
+            answer=bool(ANSWERS.match(first)) or self.replies(paragraph),
             addresses=bool(ADDRESS.match(first)) or any(start < 3 for start, _, _ in self.names.find(first[:40])),
             connective=bool(CONNECTIVES.match(first)),
             long_run=bool(
@@ -808,7 +876,7 @@ class Attributor:
         if not records:
             return
         w = self.weights
-        people = [r.anchor.speaker for r in records if r.anchor and r.anchor.cue != "gendered pronoun"]
+        people = [r.anchor.speaker for r in records if r.anchor and r.anchor.cue not in SOFT_CUES]
         for r in records:
             people.extend(r.present)
             people.extend(sorted(r.addressed | r.named_self))  # someone named in a quotation is there
@@ -818,7 +886,7 @@ class Attributor:
         # has her; with no woman in it at all, any woman of the cast may be the one, equally.
         known = set(people)
         for r in records:
-            if r.anchor and r.anchor.cue == "gendered pronoun":
+            if r.anchor and r.anchor.cue in SOFT_CUES:
                 gender = self.gender(r.anchor.speaker)
                 if any(self.gender(p) == gender and p != self.narrator for p in known):
                     people.append(r.anchor.speaker)
@@ -837,10 +905,10 @@ class Attributor:
             if k > 0 and speaker in records[k - 1].addressed:
                 score += w.addressee_answers
             anchor = record.anchor
-            if anchor and anchor.cue == "gendered pronoun":
+            if anchor and anchor.cue in SOFT_CUES:
                 # "she said": any woman of the conversation fits; the nearest mention a little more.
                 fits = self.gender(speaker) == self.gender(anchor.speaker) and speaker != self.narrator
-                nearest = speaker == anchor.speaker and speaker in known
+                nearest = speaker == anchor.speaker and speaker in known and anchor.cue == "gendered pronoun"
                 score += (w.pronoun_antecedent if nearest else 0.0) if fits else -w.anchor(anchor.cue)
             elif anchor:
                 score += 0.0 if speaker == anchor.speaker else -w.anchor(anchor.cue)
@@ -921,8 +989,8 @@ class Attributor:
             if record.index is None:
                 continue
             results = self.results[record.index]
-            if record.anchor and record.anchor.cue == "gendered pronoun":
-                results = [found(speaker, a.cue) if a.cue == "gendered pronoun" else a for a in results]
+            if record.anchor and record.anchor.cue in SOFT_CUES:
+                results = [found(speaker, a.cue) if a.cue in SOFT_CUES else a for a in results]
             elif record.anchor and record.anchor.cue == "open quotation":
                 results = [found(speaker, a.cue) if a.cue == "open quotation" else a for a in results]
             elif record.anchor:
@@ -1040,7 +1108,7 @@ class Attributor:
             attribution = self.tag_after(segment, after, hint, nearby, answers) if after else None
             if (attribution is None or attribution.cue == "beat") and before is not None:
                 attribution = self.tag_before(before, hint, nearby, answers) or attribution
-            if attribution is not None and attribution.cue in ("tag", "pronoun tag", "gendered pronoun"):
+            if attribution is not None and attribution.cue in ("tag", "pronoun tag", "gendered pronoun", "described"):
                 said.append(attribution.speaker)
             per_quote.append(attribution)
         # A name set off inside the quotation is the listener: a beat or pronoun pointing at
@@ -1055,7 +1123,10 @@ class Attributor:
             if last is not None and last.text.rstrip().endswith((":", "—", "--", "–", ",")):
                 chosen = self.tag_before(last, hint, self.salience.ranked())
         if chosen is None:
-            chosen = next((a for a in per_quote if a), None) or self.beat(segments, hint)
+            # A quotation tagged as someone's answer ("was the reply") has its speaker; someone
+            # acting later in the paragraph is not a clue to who.
+            beat = None if self.replies(paragraph) else self.beat(segments, hint)
+            chosen = next((a for a in per_quote if a), None) or beat
             if chosen is not None and chosen.speaker in addressed:
                 chosen = None
         if chosen is None and state.open_speaker:

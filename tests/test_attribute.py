@@ -430,6 +430,45 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             OFFICE_CAST,
             [("ada", "gendered pronoun")],
         ),
+        # a person described, not named: only their gender is sure, and the conversation chooses
+        (
+            "“Where were you?” said Mr. Keeper.\n\n“Out,” said the young woman.",
+            OFFICE_CAST,
+            [("keeper", "tag"), ("ada", "described")],
+        ),
+        # ...but "her mother’s shoulder" is nobody's subject
+        (
+            "Ada hid her face on her mother’s shoulder and sobbed out, “I am sorry.”",
+            OFFICE_CAST,
+            [("ada", "preceding tag")],
+        ),
+        # a reply named by its owner's possessive is a tag
+        (
+            "“Stay longer,” said Lenin.\n\n“No,” was my reply.",
+            FIRST_PERSON_CAST,
+            [("lenin", "tag"), ("pestana", "first-person tag")],
+        ),
+        # "was the answer" says someone answered; who sighed afterwards is no clue to who
+        (
+            "Mr. Keeper and Stranger sat down.\n\n“Is it late?” asked Stranger.\n\n"
+            "“Very,” was the answer. Stranger sighed.",
+            OFFICE_CAST,
+            [("stranger", "tag"), ("keeper", "answer")],
+        ),
+        # a rank in a name describes its owner: "Captain Smollett" is "the captain"
+        (
+            "“Ready?” asked Doctor Livesey.\n\n“Ready,” said the captain.",
+            CastSpec.model_validate(
+                {
+                    "narrator": {"person": "third"},
+                    "characters": {
+                        "smollett": {"name": "Captain Smollett", "gender": "male"},
+                        "livesey": {"name": "Doctor Livesey", "gender": "male"},
+                    },
+                }
+            ),
+            [("livesey", "tag"), ("smollett", "tag")],
+        ),
         # a tag further on fixes the untagged turns before it (the conversation is decoded whole)
         (
             "“Come in.”\n\n“Thank you.”\n\n“Sit down,” said the Queen.",
