@@ -385,7 +385,7 @@ class Names:
         described = (
             rf"\b(?:[Tt]he|[Hh]is|[Hh]er|[Mm]y|[Oo]ur|[Tt]heir)\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:{nouns})\b(?![’'])"
         )
-        return rf"(?P<who>{names}\b(?:[Hh]e|[Ss]he|I|[Ww]e|[Tt]hey)\b|{described})"
+        return rf"(?P<who>{names}\b(?:[Hh]e|[Ss]he|I|[Ww]e|[Tt]hey|[Ss]ome(?:one|body))\b|{described})"
 
     def leading(self, text: str) -> str | None:
         """The character text names first, when only a determiner comes before the name."""
@@ -634,6 +634,9 @@ class Attributor:
             return owner, "first-person" if lower in FIRST_PERSON else "pronoun"
         if lower in FIRST_PERSON:
             return (self.narrator, "first-person") if self.narrator else None
+        if lower in ("someone", "somebody"):
+            # "said someone": a voice the text does not name, not a guess at one it does.
+            return UNKNOWN, "name"
         if lower == "they":
             # "they would shout": the group (or character of no gender) most in mind.
             # Soft: in a cast without genders anyone may be "they"; the conversation decides.
@@ -715,7 +718,7 @@ class Attributor:
         for m, speech in self.tag_openings(quote, after):
             continuing = m["verb"].split()[0] in CONTINUING_VERBS
             hit = self.resolve(m["who"], expected, nearby, None if continuing else answering)
-            if hit:
+            if hit and (speech or hit[0] != UNKNOWN):
                 return found(hit[0], TAG_CUES[hit[1]] if speech else "beat")
         return None
 
@@ -789,7 +792,7 @@ class Attributor:
         for segment in segments:
             m = self.sentence_subject.search(segment.text) if segment.kind == "narration" else None
             hit = self.resolve(m["who"], expected, self.salience.ranked()) if m else None
-            if hit:
+            if hit and hit[0] != UNKNOWN:  # ("Someone knocked." is no clue to who speaks)
                 return found(hit[0], "beat")
         return None
 

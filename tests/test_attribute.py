@@ -455,6 +455,17 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             OFFICE_CAST,
             [("stranger", "tag"), ("keeper", "answer")],
         ),
+        # "said someone" is a voice the text does not name; "Someone knocked." is no beat
+        (
+            "“Tea?” asked Alice.\n\n“Yes,” said someone.\n\nSomeone knocked. “Off with his head!” cried the Queen.",
+            THIRD_PERSON_CAST,
+            [("alice", "tag"), ("unknown", "tag"), ("queen", "tag")],
+        ),
+        (
+            "“Tea?” asked Alice.\n\n“Yes, please.” Someone knocked.",
+            THIRD_PERSON_CAST,
+            [("alice", "tag"), ("unknown", "none")],
+        ),
         # a rank in a name describes its owner: "Captain Smollett" is "the captain"
         (
             "“Ready?” asked Doctor Livesey.\n\n“Ready,” said the captain.",
