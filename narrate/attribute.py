@@ -5,7 +5,8 @@ Attribution"), from the most precise cue to the least:
 
 1. a speech tag beside the quotation: "Lenin responded", "said the Hatter", "he asked us",
    "we said" (first person goes to the narrator's own character), "was my reply"; a rank in
-   a name describes its owner ("said the captain" for Captain Smollett); a person described
+   a name describes its owner ("said the captain" for Captain Smollett), and so does the head
+   of a descriptive name ("the gentleman" for "The portly gentleman"); a person described
    but not named ("said the young woman") fixes only a gender, and the conversation chooses;
 2. a tag in the narration just before it: "Holmes turned to me and said:", also at the end of
    the previous paragraph;
@@ -314,6 +315,21 @@ def sentences(text: str) -> list[str]:
     return result
 
 
+# Where a description's head noun ends: "The auctioneer | in the tent", "A newcomer | asking the way".
+DESCRIPTION_END: Final = re.compile(
+    r"\s+(?:in|of|at|on|with|from|for|to|by|near|next|who|whom|that|which|and|\w+ing)\b.*$|\s*\(.*$"
+)
+
+
+def description_head(name: str) -> str | None:
+    """The noun a description used as a name stands for ("gentleman" of "The portly
+    gentleman"); None for a proper name ("The Hatter" is a name, found as one)."""
+    words = DESCRIPTION_END.sub("", name.strip()).split()
+    if len(words) < 2 or words[0] not in ARTICLES or not re.fullmatch(r"[a-z][a-z-]+", words[-1]):
+        return None
+    return words[-1]
+
+
 class Names:
     """Finds the cast's names, aliases and pronouns in text."""
 
@@ -331,6 +347,17 @@ class Names:
                     # ("Bixby's" of "Mr. Bixby's partner" names somebody else)
                     if len(token) > 2 and token not in TITLES and not re.search(r"['’]s?$", token):
                         owners.setdefault(token, set()).add(cid)
+        # A character the cast names by a description ("The portly gentleman", "The auctioneer
+        # in the tent") is "the gentleman", "the auctioneer" too, when nobody else is.
+        heads: dict[str, set[str]] = {}
+        for cid, character in cast.characters.items():
+            head = description_head(character.name)
+            if head:
+                heads.setdefault(head, set()).add(cid)
+        given = {name_key(form).lower() for fs in forms.values() for form in fs}
+        for head, cids in heads.items():
+            if len(cids) == 1 and f"the {head}" not in given:  # (another's own alias wins)
+                forms[next(iter(cids))].add(f"the {head}")
         # One word of a full name ("Quist" of "Inspector Mara Quist") names its owner when no
         # other character shares it; a rank or kinship in it does so as "the captain".
         for token, cids in owners.items():

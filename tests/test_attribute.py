@@ -466,6 +466,35 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             THIRD_PERSON_CAST,
             [("alice", "tag"), ("unknown", "none")],
         ),
+        # a character the cast names by a description answers to its head noun...
+        (
+            "“Scrooge and Marley’s, I believe,” said the gentleman.",
+            CastSpec.model_validate(
+                {
+                    "narrator": {"person": "third"},
+                    "characters": {
+                        "scrooge": {"name": "Scrooge", "gender": "male"},
+                        "fred": {"name": "Fred", "gender": "male"},
+                        "gentleman": {"name": "The portly gentleman with a list", "gender": "male"},
+                    },
+                }
+            ),
+            [("gentleman", "tag")],
+        ),
+        # ...unless another character has it for an alias
+        (
+            "“I always like furmity,” said the woman.",
+            CastSpec.model_validate(
+                {
+                    "narrator": {"person": "third"},
+                    "characters": {
+                        "susan": {"name": "Susan", "aliases": ["the woman"], "gender": "female"},
+                        "seller": {"name": "The furmity woman", "gender": "female"},
+                    },
+                }
+            ),
+            [("susan", "tag")],
+        ),
         # a rank in a name describes its owner: "Captain Smollett" is "the captain"
         (
             "“Ready?” asked Doctor Livesey.\n\n“Ready,” said the captain.",
