@@ -158,6 +158,13 @@ RANKS: Final = frozenset(
     prince princess duke duchess count countess baron baroness marquis earl emperor empress
     squire governor president senator mayor""".split()
 )
+# "Harry Haydock and his wife, Juanita.": a name after a description of its owner is that
+# description's apposition, not a listener addressed.
+APPOSITION: Final = re.compile(
+    r"\b(?:his|her|my|our|their|your|the)\s+(?:[a-z-]+\s+)?(?:"
+    + "|".join(sorted({*PERSON_NOUNS, *RANKS, "friend", "partner", "servant", "cousin", "name"}))
+    + r"),$"
+)
 MAX_PARTICIPANTS: Final = 10
 # How many paragraphs of narration end a conversation.
 CONVERSATION_GAP: Final = 3
@@ -600,6 +607,10 @@ class Record:
     narration is clearly about, if any ("Mrs. Sheridan could not imagine where it was.")."""
     named_self: frozenset[str] = frozenset()
     """Whoever gives their own name in it ("My name is Hareton Earnshaw,")."""
+    called: frozenset[str] = frozenset()
+    """Those addressed where a speaker turns to a listener, and so likeliest to answer: in a
+    quotation's first sentence or the paragraph's last two. A name set off in the middle of a
+    speech ("...is Jack Elder—Jackson Elder—owns the mill") is seldom a call for an answer."""
 
 
 State = tuple[str, str | None]
@@ -823,11 +834,12 @@ class Attributor:
                 return found(hit[0], "beat")
         return None
 
-    def addressed(self, quotes: Iterable[Segment]) -> tuple[set[str], set[str]]:
+    def addressed(self, quotes: Sequence[Segment]) -> tuple[set[str], set[str], set[str]]:
         """Characters named as the person spoken to: "you are mistaken, Pestaña"; not one
         giving their own name ("My name is Hareton Earnshaw," or, asked it, "Van Weyden, sir."),
-        who is likely the speaker: (addressed, named themselves)."""
-        result, named_self = set(), set()
+        who is likely the speaker, nor a description's apposition ("his wife, Juanita"):
+        (addressed, named themselves, called: see Record.called)."""
+        result, named_self, called = set(), set(), set()
         previous = self.state.last_paragraph
         asked_name = bool(previous and previous.quotes and ASKS_NAME.search(previous.quotes[-1].text))
         for i, quote in enumerate(quotes):
@@ -839,9 +851,13 @@ class Attributor:
                 after = quote.text[end:].lstrip()
                 set_off = not before or before.endswith((",", "!", "?", "—", ";", "."))
                 closed = not after or after[0] in ",.!?;—…"
-                if set_off and closed:
+                if set_off and closed and not APPOSITION.search(before):
                     result.add(cid)
-        return result - named_self, named_self
+                    opening = not re.search(r"[.!?]\s", before)
+                    closing = i == len(quotes) - 1 and len(re.findall(r"[.!?]\s", after)) <= 1
+                    if opening or closing:
+                        called.add(cid)
+        return result - named_self, named_self, called - named_self
 
     # -- the conversation -------------------------------------------------------------
 
@@ -932,7 +948,7 @@ class Attributor:
         def emission(k: int, speaker: str) -> float:
             record = records[k]
             score = -w.unknown if speaker == UNKNOWN else 0.0
-            if k > 0 and speaker in records[k - 1].addressed:
+            if k > 0 and speaker in records[k - 1].called:
                 score += w.addressee_answers
             anchor = record.anchor
             if anchor and anchor.cue in SOFT_CUES:
@@ -1105,7 +1121,7 @@ class Attributor:
             state.narration_gap += 1
             state.last_paragraph = paragraph
             return []
-        addressed, named_self = self.addressed(quotes)
+        addressed, named_self, called = self.addressed(quotes)
         evidence = self.turn_evidence(paragraph)
         # A paragraph of narration and then a bare quotation: the narration was most likely
         # about its speaker, when one character clearly dominates it (twice anyone else's salience).
@@ -1166,6 +1182,7 @@ class Attributor:
                 index=len(self.results),
                 anchor=chosen,
                 addressed=frozenset(addressed),
+                called=frozenset(called),
                 named_self=frozenset(named_self),
                 turn=evidence,
                 new_conversation=paragraph.scene_break or state.is_over,

@@ -64,6 +64,17 @@ BOAT_CAST = CastSpec.model_validate(
         },
     }
 )
+PARTY_CAST = CastSpec.model_validate(
+    {
+        "narrator": {"person": "third"},
+        "characters": {
+            "carol": {"name": "Carol", "gender": "female"},
+            "kennicott": {"name": "Kennicott", "gender": "male"},
+            "juanita": {"name": "Juanita", "gender": "female"},
+            "elder": {"name": "Jack Elder", "aliases": ["Jackson Elder"], "gender": "male"},
+        },
+    }
+)
 THIRD_PERSON_CAST = CastSpec.model_validate(
     {
         "narrator": {"person": "third"},
@@ -494,6 +505,19 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
                 }
             ),
             [("susan", "tag")],
+        ),
+        # "his wife, Juanita" names her in apposition: she is not being called on to answer...
+        (
+            "“Who are they?” asked Carol.\n\n“Harry and his wife, Juanita,” said Kennicott.\n\n“How nice.”",
+            PARTY_CAST,
+            [("carol", "tag"), ("kennicott", "tag"), ("carol", "alternation")],
+        ),
+        # ...nor is a name set off in the middle of a speech
+        (
+            "“Who is that?” asked Carol.\n\n“He is rich. That is Jack Elder—Jackson Elder—who owns the mill. He"
+            " hunts. He fishes,” said Kennicott.\n\n“How nice.”",
+            PARTY_CAST,
+            [("carol", "tag"), ("kennicott", "tag"), ("carol", "alternation")],
         ),
         # a rank in a name describes its owner: "Captain Smollett" is "the captain"
         (
