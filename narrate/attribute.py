@@ -973,6 +973,7 @@ class Attributor:
         def transitions(k: int, sources: Iterable[State]) -> Iterator[tuple[State, State, float]]:
             """(state at k-1, state at k, score of the step and of paragraph k's speaker)."""
             switch, stay = records[k].turn.switch_score(w), records[k].turn.stay_score(w)
+            calls_other = bool(records[k - 1].called - {self.narrator})
             anchor = records[k].anchor
             if anchor and anchor.cue == "open quotation":
                 # The paragraph before left its quotation open: whoever the path gives it goes
@@ -986,11 +987,12 @@ class Attributor:
                         target, step = (speaker, cur), switch
                     else:
                         target, step = (speaker, cur), switch - (w.third_speaker if prev else w.second_speaker)
-                    if speaker == self.narrator and speaker != cur and prev in (None, speaker):
+                    if speaker == self.narrator and speaker != cur and prev in (None, speaker) and not calls_other:
                         # A first-person narrator takes part in nearly every conversation they
                         # tell: the likeliest one to answer whoever they are talking with. Not a
                         # reward for cutting in between two others, or a path through the narrator
-                        # would beat every three-person exchange.
+                        # would beat every three-person exchange; nor when the speaker before
+                        # called on someone else by name.
                         step += narrator_bonus
                     yield (cur, prev), target, step + emitted[k][speaker]
 

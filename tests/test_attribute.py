@@ -519,6 +519,21 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             PARTY_CAST,
             [("carol", "tag"), ("kennicott", "tag"), ("carol", "alternation")],
         ),
+        # a first-person narrator is the likeliest to answer, but not when someone else is called
+        (
+            "“Cold night,” I said.\n\n“Very,” said Mr. Keeper. “Stranger, will you have tea?”\n\n“Gladly.”",
+            CastSpec.model_validate(
+                {
+                    "narrator": {"person": "first", "character": "me"},
+                    "characters": {
+                        "me": {"name": "Mark", "gender": "male"},
+                        "keeper": {"name": "Mr. Keeper", "gender": "male"},
+                        "stranger": {"name": "Stranger", "gender": "male"},
+                    },
+                }
+            ),
+            [("me", "first-person tag"), ("keeper", "tag"), ("keeper", "tag"), ("stranger", "vocative")],
+        ),
         # a rank in a name describes its owner: "Captain Smollett" is "the captain"
         (
             "“Ready?” asked Doctor Livesey.\n\n“Ready,” said the captain.",
