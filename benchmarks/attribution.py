@@ -43,11 +43,12 @@ SEALED = HERE / "attribution" / "sealed"
 ARGUMENTS = HERE / "attribution" / "arguments"
 FRESH = HERE / "attribution" / "fresh"
 FRESH2 = HERE / "attribution" / "fresh2"
+FRESH3 = HERE / "attribution" / "fresh3"
 
 
 Text = tuple[str, Chapter, CastSpec, list[tuple[str, str]]]
 CONFIDENCE_BANDS = (0.9, 0.8, 0.7, 0.6, 0.5, 0.0)
-SETS = ("corpus", "heldout", "unseen", "arguments", "fresh", "fresh2", "dev", "sealed", "all")
+SETS = ("corpus", "heldout", "unseen", "arguments", "fresh", "fresh2", "fresh3", "dev", "sealed", "all")
 
 
 def load_texts(which: str = "corpus") -> list[Text]:
@@ -66,8 +67,9 @@ def load_texts(which: str = "corpus") -> list[Text]:
         "arguments": [ARGUMENTS],
         "fresh": [FRESH],
         "fresh2": [FRESH2],
+        "fresh3": [FRESH3],
         "sealed": [SEALED],
-        "all": [CORPUS, HELDOUT, UNSEEN, ARGUMENTS, FRESH, FRESH2, SEALED],
+        "all": [CORPUS, HELDOUT, UNSEEN, ARGUMENTS, FRESH, FRESH2, FRESH3, SEALED],
     }[which]
     for folder in sorted(p for root in folders if root.is_dir() for p in root.iterdir() if p.is_dir()):
         cast = load_cast(folder / "cast.yaml", check_voices=False).spec
