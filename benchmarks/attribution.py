@@ -184,6 +184,17 @@ def score(texts: list[Text], show_errors: bool) -> None:
         f"a {len(novel.split()):,}-word text ({name} repeated, {len(cast.characters)} characters, "
         f"{len(script.turns):,} turns): {time.perf_counter() - start:.2f} s to parse and attribute"
     )
+    # Shapes that once cost time growing with the square of a paragraph's length.
+    names = [c.name for c in cast.characters.values()][:4]
+    shapes = {
+        "a 40,000-word sentence of narration before a quotation": f"and {names[0]} said to {names[-1]} " * 8_000
+        + "“Hello.”",
+        "a quotation naming someone 16,000 times": "“" + ", ".join(names * 4_000) + ".”",
+    }
+    for label, text in shapes.items():
+        start = time.perf_counter()
+        build_script(parse_chapter(text), cast)
+        print(f"{label}: {time.perf_counter() - start:.2f} s")
 
 
 def main() -> None:

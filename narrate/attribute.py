@@ -28,6 +28,7 @@ quotation's confidence is how clearly the conversation model prefers its speaker
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -166,6 +167,8 @@ APPOSITION: Final = re.compile(
     + r"),$"
 )
 MAX_PARTICIPANTS: Final = 10
+TAG_REACH: Final = 300
+"""How many characters back from a quotation tag_before reads."""
 # How many paragraphs of narration end a conversation.
 CONVERSATION_GAP: Final = 3
 LONG_SPEECH_WORDS: Final = 40
@@ -765,6 +768,10 @@ class Attributor:
     ) -> Attribution | None:
         """A tag ending the narration just before a quotation: "Holmes turned to me and said:"."""
         clause = sentences(before.text)[-1]
+        # A tag is the end of the narration before its quotation: looking back no further than a
+        # long sentence keeps a page-long run-on sentence (Molly Bloom's) from costing minutes.
+        if len(clause) > TAG_REACH:
+            clause = clause[clause.find(" ", len(clause) - TAG_REACH) + 1 :]
         # The subject right before the verb ("... and then he said:") before any earlier one
         # ("I gave him the details he asked for and then he said:"); then the last one with no
         # comma before the verb ("the company, until Mr. Hubble solved it by saying,"), not one
@@ -843,18 +850,22 @@ class Attributor:
         previous = self.state.last_paragraph
         asked_name = bool(previous and previous.quotes and ASKS_NAME.search(previous.quotes[-1].text))
         for i, quote in enumerate(quotes):
-            for start, end, cid in self.names.find(quote.text):
-                if SELF_NAMING.search(quote.text[:start]) or (asked_name and i == 0 and start < 3):
+            text = quote.text
+            # Where the quotation's sentences end, found once: a long speech full of names stays linear.
+            ends = [m.start() for m in re.finditer(r"[.!?]\s", text)]
+            for start, end, cid in self.names.find(text):
+                # (what comes just before a name is all that tells; the windows keep it linear)
+                if SELF_NAMING.search(text[max(0, start - 20) : start]) or (asked_name and i == 0 and start < 3):
                     named_self.add(cid)
                     continue
-                before = quote.text[:start].rstrip()
-                after = quote.text[end:].lstrip()
-                set_off = not before or before.endswith((",", "!", "?", "—", ";", "."))
+                before = text[max(0, start - 60) : start].rstrip()
+                after = text[end:].lstrip()
+                set_off = start == 0 or not before or before.endswith((",", "!", "?", "—", ";", "."))
                 closed = not after or after[0] in ",.!?;—…"
                 if set_off and closed and not APPOSITION.search(before):
                     result.add(cid)
-                    opening = not re.search(r"[.!?]\s", before)
-                    closing = i == len(quotes) - 1 and len(re.findall(r"[.!?]\s", after)) <= 1
+                    opening = bisect.bisect_left(ends, start) == 0
+                    closing = i == len(quotes) - 1 and len(ends) - bisect.bisect_left(ends, end) <= 1
                     if opening or closing:
                         called.add(cid)
         return result - named_self, named_self, called - named_self
