@@ -458,6 +458,7 @@ def verb_follows(text: str, end: int) -> bool:
 
 
 OBJECT_PRONOUNS: Final = {"him": "male", "his": "male", "her": "female", "hers": "female"}
+OBJECT_SUBJECT: Final = {"him": "he", "her": "she", "them": "they"}
 GENDERED_PRONOUNS: Final = {**PRONOUN_GENDER, **OBJECT_PRONOUNS}
 
 
@@ -648,6 +649,7 @@ class Attributor:
         self.after_verb = re.compile(rf"^(?P<verb>{verbs}|{PHRASAL_VERBS}|[a-z]+ed){ADVERB}\s+{subject}")
         self.before = re.compile(rf"{subject}\b[^.!?:;]*?\b(?P<verb>{verbs})\b[^.!?]*[:,—–-]\s*$")
         self.subject = re.compile(subject)
+        self.heard = re.compile(rf"\s+(?:(?P<object>him|her|them)|{subject})\s+(?P<verb>{verbs}|say|speak|talk)\b")
         # "... he said to her, " or, right against the quotation, "Everybody then murmured" and
         # "I heard Mr. Hubble remark that".
         self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?P<verb>{verbs})\b(?:[^.!?]*[:,—–-]|\s+that)?\s*$")
@@ -757,8 +759,12 @@ class Attributor:
             hit = self.resolve(REPLY_SUBJECT[reply["whose"].lower()], expected, nearby, answering)
             return found(hit[0], TAG_CUES[hit[1]]) if hit else None
         for m, speech in self.tag_openings(quote, after):
+            if m["verb"] in ("heard", "overheard") and (heard := self.heard.match(after.text, m.end("verb"))):
+                # "I heard him say.": the one heard is the speaker.
+                m = heard
             continuing = m["verb"].split()[0] in CONTINUING_VERBS
-            hit = self.resolve(m["who"], expected, nearby, None if continuing else answering)
+            who = OBJECT_SUBJECT[m["object"]] if m.re is self.heard and m["object"] else m["who"]
+            hit = self.resolve(who, expected, nearby, None if continuing else answering)
             if hit and (speech or hit[0] != UNKNOWN):
                 return found(hit[0], TAG_CUES[hit[1]] if speech else "beat")
         return None

@@ -534,6 +534,20 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             ),
             [("me", "first-person tag"), ("keeper", "tag"), ("keeper", "tag"), ("stranger", "vocative")],
         ),
+        # "I heard him say": the one heard speaks, not the one hearing
+        (
+            "Stranger went to the door.\n\n“Mr. Keeper is out,” I heard him say.",
+            CastSpec.model_validate(
+                {
+                    "narrator": {"person": "first", "character": "me"},
+                    "characters": {
+                        "me": {"name": "Mark", "gender": "male"},
+                        "stranger": {"name": "Stranger", "gender": "male"},
+                    },
+                }
+            ),
+            [("stranger", "pronoun tag")],
+        ),
         # a rank in a name describes its owner: "Captain Smollett" is "the captain"
         (
             "“Ready?” asked Doctor Livesey.\n\n“Ready,” said the captain.",
