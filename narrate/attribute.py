@@ -18,7 +18,9 @@ Attribution"), from the most precise cue to the least:
    ("No.", "Very much."); it usually continues the same speech when it opens with a connective
    ("However,", "As for") or when one speaker is in the middle of a long argument. A name
    inside a quotation is the person addressed (a vocative), never the speaker; a bare
-   quotation after a paragraph of narration about one character is likeliest theirs.
+   quotation after a paragraph of narration about one character is likeliest theirs; a
+   first-person narrator, or the character a third-person narration names most, takes part
+   in most of the conversations they are heard in.
 
 One paragraph, one speaker. A pronoun goes to the most salient character of its gender
 (Salience: subjects over objects, recent sentences over old ones); with nobody of its gender in
@@ -31,6 +33,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -167,6 +170,9 @@ APPOSITION: Final = re.compile(
     + r"),$"
 )
 MAX_PARTICIPANTS: Final = 10
+# How often a third-person narration must name a character, more than anyone else, to be
+# following them.
+FOCAL_MIN: Final = 3
 TAG_REACH: Final = 300
 """How many characters back from a quotation tag_before reads."""
 # How many paragraphs of narration end a conversation.
@@ -207,7 +213,8 @@ class Weights:
     third_speaker: float = 1.5
     """Turning to someone who is neither of the last two speakers."""
     narrator_bonus: float = 1.0
-    """A first-person narrator heard (tagged) in a conversation takes part in most of its turns."""
+    """A first-person narrator heard (tagged) in a conversation takes part in most of its turns;
+    so does the character a third-person narration names most."""
     pronoun_antecedent: float = 2.0
     """For "she said": the woman the pronoun was resolved to, over any other woman present."""
     unknown: float = 2.0
@@ -400,6 +407,20 @@ class Names:
         self.pattern = re.compile(self.alternatives) if pairs else None
         # "Lenin’s study" mentions Lenin too, though "said Mr. Buchanan's wife" is not his tag.
         self.possessed = re.compile(rf"(?<![\w’'])(?:{names})(?=['’]s\b|['’](?!\w)|(?![\w’']))") if pairs else None
+
+    def most_named(self, chapter: Chapter) -> str | None:
+        """The character the chapter's narration names most: in a third-person narration that
+        follows one character (Emma at Box Hill, Carol at the party), that one."""
+        counts = Counter(
+            cid
+            for paragraph in chapter.paragraphs
+            for segment in paragraph.segments
+            if segment.kind == "narration"
+            for _, _, cid in self.mentions(segment.text)
+        )
+        (first, most), (_, second) = [*counts.most_common(2), (None, 0), (None, 0)][:2]
+        # (a tie, or a passage too short to tell, follows nobody)
+        return first if most >= FOCAL_MIN and most > second else None
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, character id) of each name in text, in order, longest match first."""
@@ -655,6 +676,8 @@ class Attributor:
         self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?P<verb>{verbs})\b(?:[^.!?]*[:,—–-]|\s+that)?\s*$")
         self.sentence_subject = re.compile(rf"(?:^|[.!?;]\s+|—\s*){CONJUNCTION}{subject}(?!{PASSIVE}){ADVERB}\s+[a-z]")
         self.reported = re.compile(rf"(?:^|[.!?;]\s+){subject}{ADVERB}\s+(?:{verbs}|{REPORTED_VERBS})\b")
+        self.focal: str | None = None
+        """In third-person narration, the character it follows (set by attribute_chapter)."""
         self.state = Conversation()
         self.salience = Salience(self.names, self.gender, self.narrator)
 
@@ -958,7 +981,8 @@ class Attributor:
         # "unknown" stands for someone the text has not named: better than a wrong name.
         participants = [*list(dict.fromkeys(people))[:MAX_PARTICIPANTS], UNKNOWN]
         # ...but only one who is heard in it: a narrator who just watches gets no say.
-        heard = any(r.anchor and r.anchor.speaker == self.narrator for r in records)
+        lead = self.narrator or self.focal
+        heard = any(r.anchor and r.anchor.speaker == lead for r in records)
         narrator_bonus = w.narrator_bonus if heard else 0.0
         states: list[State] = [(a, b) for a in participants for b in [None, *participants] if a != b]
 
@@ -990,7 +1014,7 @@ class Attributor:
         def transitions(k: int, sources: Iterable[State]) -> Iterator[tuple[State, State, float]]:
             """(state at k-1, state at k, score of the step and of paragraph k's speaker)."""
             switch, stay = records[k].turn.switch_score(w), records[k].turn.stay_score(w)
-            calls_other = bool(records[k - 1].called - {self.narrator})
+            calls_other = bool(records[k - 1].called - {lead})
             anchor = records[k].anchor
             if anchor and anchor.cue == "open quotation":
                 # The paragraph before left its quotation open: whoever the path gives it goes
@@ -1004,9 +1028,10 @@ class Attributor:
                         target, step = (speaker, cur), switch
                     else:
                         target, step = (speaker, cur), switch - (w.third_speaker if prev else w.second_speaker)
-                    if speaker == self.narrator and speaker != cur and prev in (None, speaker) and not calls_other:
+                    if speaker == lead and speaker != cur and prev in (None, speaker) and not calls_other:
                         # A first-person narrator takes part in nearly every conversation they
-                        # tell: the likeliest one to answer whoever they are talking with. Not a
+                        # tell, and so does the one a third-person narration follows: the
+                        # likeliest one to answer whoever they are talking with. Not a
                         # reward for cutting in between two others, or a path through the narrator
                         # would beat every three-person exchange; nor when the speaker before
                         # called on someone else by name.
@@ -1239,6 +1264,7 @@ def attribute_chapter(chapter: Chapter, cast: CastSpec, weights: Weights = DEFAU
     as a whole (decode_conversation), so that a tag further on fixes the turns before it.
     """
     attributor = Attributor(cast, weights)
+    attributor.focal = None if attributor.narrator else attributor.names.most_named(chapter)
     for p in chapter.paragraphs:
         attributor.results.append(attributor.paragraph(p))
     conversation: list[Record] = []

@@ -548,6 +548,14 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             ),
             [("stranger", "pronoun tag")],
         ),
+        # the character a third-person narration follows answers like a first-person narrator,
+        # even after narration about someone else
+        (
+            "Ada walked up the hill. Ada was tired, and Ada was cross.\n\n“Are you cross?” asked Stranger.\n\n"
+            "“A little,” said Ada.\n\n“Why?”\n\nThe clerk sat down beside them and began to write.\n\n“The heat.”",
+            OFFICE_CAST,
+            [("stranger", "tag"), ("ada", "tag"), ("stranger", "answer"), ("ada", "alternation")],
+        ),
         # a rank in a name describes its owner: "Captain Smollett" is "the captain"
         (
             "“Ready?” asked Doctor Livesey.\n\n“Ready,” said the captain.",
