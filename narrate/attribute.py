@@ -170,6 +170,8 @@ APPOSITION: Final = re.compile(
     + r"),$"
 )
 MAX_PARTICIPANTS: Final = 10
+# A speaker tagged within this many turns is still in the conversation, not a newcomer.
+ACTIVE_SPAN: Final = 4
 # How often a third-person narration must name a character, more than anyone else, to be
 # following them.
 FOCAL_MIN: Final = 3
@@ -226,6 +228,10 @@ class Weights:
     in_mind: float = 2.0
     """A bare quotation after a paragraph of narration is likeliest from whom that narration is about."""
     named_self: float = 2.0
+    third_active: float = 1.0
+    """...or, less, to someone tagged in the last few turns (ACTIVE_SPAN): in a three-way
+    conversation the answer often comes from the one who spoke before last ("“What is the
+    difficulty?” I asked." — the Prefect answers, not Dupin who spoke just before)."""
     """A quotation in which someone gives their own name is likeliest theirs."""
     anchors: tuple[tuple[str, float], ...] = (
         ("tag", 12.0),
@@ -1015,6 +1021,8 @@ class Attributor:
             """(state at k-1, state at k, score of the step and of paragraph k's speaker)."""
             switch, stay = records[k].turn.switch_score(w), records[k].turn.stay_score(w)
             calls_other = bool(records[k - 1].called - {lead})
+            recent = records[max(0, k - ACTIVE_SPAN) : k]
+            active = {r.anchor.speaker for r in recent if r.anchor and r.anchor.cue not in SOFT_CUES}
             anchor = records[k].anchor
             if anchor and anchor.cue == "open quotation":
                 # The paragraph before left its quotation open: whoever the path gives it goes
@@ -1027,7 +1035,8 @@ class Attributor:
                     elif speaker == prev:
                         target, step = (speaker, cur), switch
                     else:
-                        target, step = (speaker, cur), switch - (w.third_speaker if prev else w.second_speaker)
+                        third = (w.third_active if speaker in active else w.third_speaker) if prev else w.second_speaker
+                        target, step = (speaker, cur), switch - third
                     if speaker == lead and speaker != cur and prev in (None, speaker) and not calls_other:
                         # A first-person narrator takes part in nearly every conversation they
                         # tell, and so does the one a third-person narration follows: the

@@ -556,6 +556,32 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             OFFICE_CAST,
             [("stranger", "tag"), ("ada", "tag"), ("stranger", "answer"), ("ada", "alternation")],
         ),
+        # in a three-way talk, one who spoke a few turns ago is likelier than someone long silent
+        (
+            "“Good day,” said the Minister.\n\n“It is odd,” said the Prefect.\n\n“Very true,” said Dupin.\n\n"
+            "“Quite,” said the Prefect.\n\n“Hm,” said Dupin.\n\n“What is the difficulty?” I asked.\n\n"
+            "“Oh, nothing, Dupin.”",
+            CastSpec.model_validate(
+                {
+                    "narrator": {"person": "first", "character": "me"},
+                    "characters": {
+                        "me": {"name": "Mark", "gender": "male"},
+                        "prefect": {"name": "The Prefect", "gender": "male"},
+                        "dupin": {"name": "Dupin", "gender": "male"},
+                        "minister": {"name": "The Minister", "gender": "male"},
+                    },
+                }
+            ),
+            [
+                ("minister", "tag"),
+                ("prefect", "tag"),
+                ("dupin", "tag"),
+                ("prefect", "tag"),
+                ("dupin", "tag"),
+                ("me", "first-person tag"),
+                ("prefect", "answer"),
+            ],
+        ),
         # a rank in a name describes its owner: "Captain Smollett" is "the captain"
         (
             "“Ready?” asked Doctor Livesey.\n\n“Ready,” said the captain.",
