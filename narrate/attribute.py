@@ -1022,7 +1022,8 @@ class Attributor:
             switch, stay = records[k].turn.switch_score(w), records[k].turn.stay_score(w)
             calls_other = bool(records[k - 1].called - {lead})
             recent = records[max(0, k - ACTIVE_SPAN) : k]
-            active = {r.anchor.speaker for r in recent if r.anchor and r.anchor.cue not in SOFT_CUES}
+            # (not the lead, whose own bonus already brings them back)
+            active = {r.anchor.speaker for r in recent if r.anchor and r.anchor.cue not in SOFT_CUES} - {lead}
             anchor = records[k].anchor
             if anchor and anchor.cue == "open quotation":
                 # The paragraph before left its quotation open: whoever the path gives it goes
