@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Final
 
-from .script import CHECK_BELOW, CastScript, Turn
+from .script import CHECK_BELOW, UNCAST_NOTE, CastScript, Turn
 from .text import Chapter, Paragraph, Segment
 from .voices import NARRATOR, UNKNOWN, CastSpec
 
@@ -154,6 +154,8 @@ DETERMINER_ONLY: Final = re.compile(DETERMINER)
 ARTICLES: Final = frozenset({"The", "A", "An"})
 # Words of a name that name nobody in particular (two-letter ones like "Mr" are skipped anyway).
 TITLES: Final = frozenset({"Mrs", "Miss", "Sir", "Lady", "Old", "Young", "Little", "Poor"}) | ARTICLES
+# Heads of a description that fit anyone: no alias to suggest ("said the other").
+NOBODY_IN_PARTICULAR: Final = frozenset("other others former latter first second last one same voice".split())
 # Words of a name that also describe its owner: "Captain Smollett" is "the captain".
 RANKS: Final = frozenset(
     """captain colonel major general admiral commander lieutenant sergeant corporal inspector
@@ -676,12 +678,22 @@ class Attributor:
         self.after_verb = re.compile(rf"^(?P<verb>{verbs}|{PHRASAL_VERBS}|[a-z]+ed){ADVERB}\s+{subject}")
         self.before = re.compile(rf"{subject}\b[^.!?:;]*?\b(?P<verb>{verbs})\b[^.!?]*[:,—–-]\s*$")
         self.subject = re.compile(subject)
+        words = r"\s+[a-z][\w'’-]*(?:\s+[a-z][\w'’-]*){0,3})"
+        self.verb_description = re.compile(
+            rf"^(?:{verbs}|{PHRASAL_VERBS}){ADVERB}\s+(?P<desc>(?:the|his|her|their|my|our){words}"
+        )
+        self.description_verb = re.compile(
+            rf"^(?P<desc>(?:[Tt]he|[Hh]is|[Hh]er|[Tt]heir|[Mm]y|[Oo]ur){words}\s+(?:{verbs})\b"
+        )
         self.heard = re.compile(rf"\s+(?:(?P<object>him|her|them)|{subject})\s+(?P<verb>{verbs}|say|speak|talk)\b")
         # "... he said to her, " or, right against the quotation, "Everybody then murmured" and
         # "I heard Mr. Hubble remark that".
         self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?P<verb>{verbs})\b(?:[^.!?]*[:,—–-]|\s+that)?\s*$")
         self.sentence_subject = re.compile(rf"(?:^|[.!?;]\s+|—\s*){CONJUNCTION}{subject}(?!{PASSIVE}){ADVERB}\s+[a-z]")
         self.reported = re.compile(rf"(?:^|[.!?;]\s+){subject}{ADVERB}\s+(?:{verbs}|{REPORTED_VERBS})\b")
+        self.uncast: dict[tuple[int, int], str] = {}
+        """(paragraph, quotation) -> the description its tag used that names no character
+        ("the lawyer"), for a person to add to the cast."""
         self.focal: str | None = None
         """In third-person narration, the character it follows (set by attribute_chapter)."""
         self.state = Conversation()
@@ -797,6 +809,25 @@ class Attributor:
             if hit and (speech or hit[0] != UNKNOWN):
                 return found(hit[0], TAG_CUES[hit[1]] if speech else "beat")
         return None
+
+    def uncast_description(self, after: Segment) -> str | None:
+        """The description a tag gives its speaker when it names nobody in the cast: "said
+        the lawyer quietly" -> "the lawyer" (a name would have been found)."""
+        m = self.verb_description.match(after.text)
+        before_verb = m is None and (m := self.description_verb.match(after.text))
+        if m is None:
+            return None
+        words = m["desc"].split()
+        # "the old man in the tent" ends at "in"; "the lawyer quietly" at "quietly".
+        for n, word in enumerate(words[1:], start=1):
+            if NOT_A_VERB.match(" " + word) or word.endswith(("ly", "ing")):
+                if before_verb:
+                    return None  # ("their smile seemed to say" is no speaker)
+                words = words[:n]
+                break
+        if len(words) < 2 or words[-1] in NOBODY_IN_PARTICULAR or self.names.find(" ".join(words)):
+            return None
+        return " ".join(words)
 
     def tag_before(
         self, before: Segment, expected: str | None, nearby: Sequence[str] = (), answering: str | None = None
@@ -1206,6 +1237,9 @@ class Attributor:
             # Only the paragraph's first tag may be the answer to the speaker before.
             answers = answering if i == 0 else None
             attribution = self.tag_after(segment, after, hint, nearby, answers) if after else None
+            unplaced = after is not None and (attribution is None or attribution.cue in SOFT_CUES)
+            if unplaced and (described := self.uncast_description(after)):
+                self.uncast[(len(self.results), len(per_quote))] = described
             if (attribution is None or attribution.cue == "beat") and before is not None:
                 attribution = self.tag_before(before, hint, nearby, answers) or attribution
             if attribution is not None and attribution.cue in ("tag", "pronoun tag", "gendered pronoun", "described"):
@@ -1273,6 +1307,11 @@ def attribute_chapter(chapter: Chapter, cast: CastSpec, weights: Weights = DEFAU
     A forward pass finds each paragraph's own cues; a second pass decodes each conversation
     as a whole (decode_conversation), so that a tag further on fixes the turns before it.
     """
+    return attribute(chapter, cast, weights).results
+
+
+def attribute(chapter: Chapter, cast: CastSpec, weights: Weights = DEFAULT_WEIGHTS) -> Attributor:
+    """attribute_chapter, keeping the Attributor for what else it learned (Attributor.uncast)."""
     attributor = Attributor(cast, weights)
     attributor.focal = None if attributor.narrator else attributor.names.most_named(chapter)
     for p in chapter.paragraphs:
@@ -1284,7 +1323,7 @@ def attribute_chapter(chapter: Chapter, cast: CastSpec, weights: Weights = DEFAU
             conversation = []
         if record is not None:
             conversation.append(record)
-    return attributor.results
+    return attributor
 
 
 def build_script(chapter: Chapter, cast: CastSpec, source: str | None = None) -> CastScript:
@@ -1292,8 +1331,9 @@ def build_script(chapter: Chapter, cast: CastSpec, source: str | None = None) ->
     turns: list[Turn] = []
     if chapter.heading:
         turns.append(Turn(speaker=NARRATOR, text=chapter.heading, paragraph=0))
-    for paragraph, attributions in zip(chapter.paragraphs, attribute_chapter(chapter, cast), strict=True):
-        quote_attributions = iter(attributions)
+    attributor = attribute(chapter, cast)
+    for p, (paragraph, attributions) in enumerate(zip(chapter.paragraphs, attributor.results, strict=True)):
+        quote_attributions = iter(enumerate(attributions))
         for i, segment in enumerate(paragraph.segments):
             scene_break = paragraph.scene_break and i == 0
             if segment.kind == "narration":
@@ -1301,15 +1341,20 @@ def build_script(chapter: Chapter, cast: CastSpec, source: str | None = None) ->
                     Turn(speaker=NARRATOR, text=segment.text, paragraph=paragraph.number, scene_break=scene_break)
                 )
                 continue
-            a = next(quote_attributions)
+            q, a = next(quote_attributions)
+            cue, check = a.cue, a.confidence < CHECK_BELOW
+            if segment.never_closes:
+                cue, check = f"{cue}; the quotation never closes: check where it ends", True
+            if uncast := attributor.uncast.get((p, q)):
+                cue, check = cue + UNCAST_NOTE.format(uncast), True
             turns.append(
                 Turn(
                     speaker=a.speaker,
                     text=segment.text,
                     paragraph=paragraph.number,
                     confidence=a.confidence,
-                    cue=f"{a.cue}; the quotation never closes: check where it ends" if segment.never_closes else a.cue,
-                    check=a.confidence < CHECK_BELOW or segment.never_closes,
+                    cue=cue,
+                    check=check,
                     scene_break=scene_break,
                 )
             )

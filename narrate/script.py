@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import re
+from collections import Counter
 from pathlib import Path
 from typing import Any, Final
 
@@ -15,6 +17,11 @@ from .yamlfile import Location, dump_yaml, read_yaml, validate, write_text_atomi
 SURE: Final = 0.9
 # Below this confidence a quotation is marked 'check: true' for a person to review.
 CHECK_BELOW: Final = 0.7
+
+# A quotation's cue ends with this when its tag describes someone the cast does not name
+# ("said the lawyer"): the summary gathers them so a person can add the aliases.
+UNCAST_NOTE: Final = "; the tag's “{}” is no character's name or alias"
+UNCAST: Final = re.compile(r"; the tag's “(.+?)” is no character's name or alias")
 
 SCRIPT_HEADER = """\
 # Cast script: one entry per turn, in reading order. Edit 'speaker' to recast a line
@@ -135,10 +142,19 @@ def summarize(script: CastScript) -> str:
             sure += 1
         else:
             likely += 1
-    return (
+    summary = (
         f"{len(script.turns)} turns, {quotes} quotations: {sure} sure (confidence >= {SURE}), "
         f"{likely} likely, {unsure} to check, {unknown} unknown"
     )
+    uncast = Counter(m[1] for turn in script.turns if turn.cue and (m := UNCAST.search(turn.cue)))
+    if uncast:
+        named = ", ".join(f"“{desc}” ×{n}" for desc, n in uncast.most_common(5))
+        more = f" and {len(uncast) - 5} more" if len(uncast) > 5 else ""
+        summary += (
+            f"\nTags describe people the cast does not name: {named}{more}. Add each to its character's "
+            "aliases in the cast and run again."
+        )
+    return summary
 
 
 def check_speakers(script: CastScript, cast: Cast, path: Path) -> None:

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from narrate.attribute import DEFAULT_WEIGHTS, attribute_chapter, build_script, sentences
-from narrate.script import CHECK_BELOW, load_script, summarize
+from narrate.script import CHECK_BELOW, UNCAST, load_script, summarize
 from narrate.text import load_chapter, parse_chapter
 from narrate.voices import CastSpec
 
@@ -700,3 +700,23 @@ def test_shipped_chapter_19_script_matches_its_text() -> None:
 )
 def test_sentences_do_not_end_at_an_abbreviated_title(text: str, expected: list[str]) -> None:
     assert sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("tag", "described"),
+    [
+        ("said the old man in the tent.", "the old man"),
+        ("said the doctor quietly.", "the doctor"),
+        ("his wife said, smiling.", "his wife"),
+        ("said the lawyer quietly.", None),  # Mr. Keeper's alias
+        ("said the other.", None),  # fits anyone: no alias to suggest
+        ("their smile seemed to say.", None),  # no speaker
+        ("said Ada.", None),  # a name the cast has
+    ],
+)
+def test_a_tag_describing_someone_the_cast_lacks_is_reported(tag: str, described: str | None) -> None:
+    script = build_script(parse_chapter(f"“Good evening,” {tag}"), OFFICE_CAST)
+    (quote,) = [t for t in script.turns if t.confidence is not None]
+    reported = UNCAST.search(quote.cue or "")
+    assert (reported[1] if reported else None) == described
+    assert quote.check or not described

@@ -104,6 +104,39 @@ def test_script_for_any_text_writes_the_builders_own_attribution(project: Path, 
     assert neither.output.endswith("Error: give either a TEXT file or --chapter N\n")
 
 
+def test_script_names_the_descriptions_the_cast_lacks(tmp_path: Path) -> None:
+    text = tmp_path / "story.txt"
+    text.write_text(
+        "“Did you see that door?” asked Mr. Enfield.\n\n“Yes,” said the lawyer quietly.\n\n"
+        "“And?” said Mr. Enfield.\n\n“It is Jekyll’s,” the lawyer replied.\n",
+        encoding="utf-8",
+    )
+    cast = tmp_path / "cast.yaml"
+    cast.write_text(
+        "narrator: {person: third}\ncharacters:\n  utterson: {name: Mr. Utterson, gender: male}\n"
+        "  enfield: {name: Mr. Enfield, gender: male}\n"
+    )
+    out = tmp_path / "story.yaml"
+    result = run("script", text, "--cast", cast, "--output", out)
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith(
+        "Tags describe people the cast does not name: “the lawyer” ×2. Add each to its character's aliases "
+        "in the cast and run again.\n"
+    )
+    lawyer = [t for t in load_script(out).turns if t.cue and "the lawyer" in t.cue]
+    assert [(t.text, t.check) for t in lawyer] == [("Yes,", True), ("It is Jekyll’s,", True)]
+    # ...and once the cast has it, the tags are tags
+    cast.write_text(cast.read_text().replace("gender: male}", "aliases: [the lawyer], gender: male}", 1))
+    result = run("script", text, "--cast", cast, "--output", out)
+    assert "Tags describe" not in result.output
+    assert [(t.speaker, t.cue) for t in load_script(out).turns if t.confidence] == [
+        ("enfield", "tag"),
+        ("utterson", "tag"),
+        ("enfield", "tag"),
+        ("utterson", "tag"),
+    ]
+
+
 def test_build_with_a_misspelt_speaker_names_the_turn(tone_project: Path) -> None:
     assert run("script", "--chapter", "3", "--project", tone_project).exit_code == 0
     path = tone_project / "scripts" / "chapter-3.yaml"
