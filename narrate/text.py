@@ -348,7 +348,7 @@ def split_quotations(
         ch = paragraph[i]
         prev = paragraph[i - 1] if i > 0 else " "
         nxt = paragraph[i + 1] if i + 1 < n else " "
-        opening = is_opening_mark(ch, prev, nxt, style)
+        opening = is_opening_mark(ch, prev, nxt, style) or (not inside and opens_before_nested(paragraph, i, style))
         if opening and ch == "'" and not straight_single_opens(paragraph, i, inside, maybe_closed_at is not None):
             opening = False  # "in 'em hills", "the 'scape pipes": an apostrophe
         if inside and maybe_closed_at is not None and opening:
@@ -401,7 +401,20 @@ def straight_single_opens(paragraph: str, i: int, inside: bool, maybe_closed: bo
 
 def opens_quotation(paragraph: str, style: Literal["double", "single"]) -> bool:
     """Whether a paragraph starts with a quotation mark that opens a quotation."""
-    return bool(paragraph) and is_opening_mark(paragraph[0], " ", paragraph[1:2] or " ", style)
+    return bool(paragraph) and (
+        is_opening_mark(paragraph[0], " ", paragraph[1:2] or " ", style) or opens_before_nested(paragraph, 0, style)
+    )
+
+
+def opens_before_nested(paragraph: str, i: int, style: Literal["double", "single"]) -> bool:
+    """A straight " set off by a space from the quotation nested in it opens it:
+    `" 'It's wonderful how you can turn words,' as Polonius says," laughed Ivan.`"""
+    return (
+        style == "double"
+        and paragraph[i] == '"'
+        and (i == 0 or paragraph[i - 1].isspace() or paragraph[i - 1] in "([—–-")
+        and bool(re.match(r"[ \u00a0\u200a\u2009]+['‘]\w", paragraph[i + 1 :]))
+    )
 
 
 def is_opening_mark(ch: str, prev: str, nxt: str, style: str) -> bool:

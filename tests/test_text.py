@@ -31,6 +31,11 @@ Q = "quote"
             [(Q, "The people will not ‘compel’ anything; it’s the people’s right.")],
         ),
         ("\"Don't say 'never,' Tom's friend,\" she said.", [(Q, "Don't say 'never,' Tom's friend,"), (N, "she said.")]),
+        # a straight double mark set off by a space from the single mark nested in it opens
+        (
+            '" \'It\'s wonderful how you turn words,\' as Polonius says," laughed Ivan. "Well."',
+            [(Q, "'It's wonderful how you turn words,' as Polonius says,"), (N, "laughed Ivan."), (Q, "Well.")],
+        ),
         # em dashes and ellipses are kept as printed
         ("“I agree, Pestaña, I agree … although—”", [(Q, "I agree, Pestaña, I agree … although—")]),
         # narration only
