@@ -319,6 +319,7 @@ def split_quotations(
     buf: list[str] = []
     inside = False
     maybe_closed_at: int | None = None  # where in buf the last mark that may close the quotation is
+    nested = 0  # curly double marks opened inside the quotation and not yet closed
 
     def flush(kind: Literal["narration", "quote"], closed: bool = True) -> None:
         text = "".join(buf).strip()
@@ -356,6 +357,14 @@ def split_quotations(
         if opening and not inside:
             flush("narration")
             inside = True
+        elif inside and ch in OPEN_DOUBLE and style == "double":
+            # “ ‘What is “Suliman” but Solomon?’ ”: a curly mark says it opens, so a quotation
+            # nested two deep does not close the outer one.
+            nested += 1
+            buf.append(ch)
+        elif inside and nested and ch in CLOSE_DOUBLE:
+            nested -= 1
+            buf.append(ch)
         elif inside and is_closing_mark(ch, prev, nxt, style):
             flush("quote")
             inside, maybe_closed_at = False, None

@@ -36,6 +36,11 @@ Q = "quote"
             '" \'It\'s wonderful how you turn words,\' as Polonius says," laughed Ivan. "Well."',
             [(Q, "'It's wonderful how you turn words,' as Polonius says,"), (N, "laughed Ivan."), (Q, "Well.")],
         ),
+        # curly marks say which way they face: a quotation nested two deep does not close the outer one
+        (
+            "“ ‘What is “Suliman” but Solomon?’ he said.” He laughed.",
+            [(Q, "‘What is “Suliman” but Solomon?’ he said."), (N, "He laughed.")],
+        ),
         # em dashes and ellipses are kept as printed
         ("“I agree, Pestaña, I agree … although—”", [(Q, "I agree, Pestaña, I agree … although—")]),
         # narration only
