@@ -153,7 +153,14 @@ DETERMINER: Final = (
 DETERMINER_ONLY: Final = re.compile(DETERMINER)
 ARTICLES: Final = frozenset({"The", "A", "An"})
 # Words of a name that name nobody in particular (two-letter ones like "Mr" are skipped anyway).
-TITLES: Final = frozenset({"Mrs", "Miss", "Sir", "Lady", "Old", "Young", "Little", "Poor"}) | ARTICLES
+TITLES: Final = (
+    frozenset(
+        """Mrs Miss Sir Lady Lord Old Young Little Poor Madam Madame Mademoiselle Monsieur Mister Master
+        Herr Frau Fräulein Signor Signora Signorina Señor Señora Señorita Don Doña Dona Dame Saint Mme
+        Mlle Messrs""".split()
+    )
+    | ARTICLES
+)
 # Heads of a description that fit anyone: no alias to suggest ("said the other").
 NOBODY_IN_PARTICULAR: Final = frozenset("other others former latter first second last one same voice".split())
 # Words of a name that also describe its owner: "Captain Smollett" is "the captain".

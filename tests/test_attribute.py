@@ -582,6 +582,20 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
                 ("prefect", "answer"),
             ],
         ),
+        # "Madame" of "Madame Karenina" is no name of hers: "Madame Maltishtcheva" is someone else
+        (
+            "Madame Maltishtcheva came in with Princess Myakaya. “How funny,” she said.",
+            CastSpec.model_validate(
+                {
+                    "narrator": {"person": "third"},
+                    "characters": {
+                        "anna": {"name": "Anna", "aliases": ["Madame Karenina"], "gender": "female"},
+                        "myakaya": {"name": "Princess Myakaya", "gender": "female"},
+                    },
+                }
+            ),
+            [("myakaya", "pronoun tag")],
+        ),
         # a rank in a name describes its owner: "Captain Smollett" is "the captain"
         (
             "“Ready?” asked Doctor Livesey.\n\n“Ready,” said the captain.",
