@@ -392,8 +392,11 @@ class Names:
                 forms[next(iter(cids))].add(f"the {head}")
         # One word of a full name ("Quist" of "Inspector Mara Quist") names its owner when no
         # other character shares it; a rank or kinship in it does so as "the captain".
+        partial: set[str] = set()
         for token, cids in owners.items():
             if len(cids) == 1:
+                if token not in forms[next(iter(cids))]:
+                    partial.add(token)
                 forms[next(iter(cids))].add(token)
                 if token.lower() in RANKS:
                     forms[next(iter(cids))].add(f"the {token.lower()}")
@@ -413,7 +416,11 @@ class Names:
         # A cast typed with ' must still find the ’ of a typeset text, and the other way round.
         # One pair of lookarounds around all the names: a pair per name made this, the
         # builder's hot path, ten times slower.
-        names = "|".join(name_pattern(form) for form, _ in pairs)
+        # A word of a full name is not that name when another name follows it: "Captain Flint"
+        # is not Captain Smollett, "Anna Pavlovna" not Anna Karenina.
+        whole = "|".join(name_pattern(form) for form, _ in pairs if form not in partial)
+        part = "|".join(name_pattern(form) for form, _ in pairs if form in partial)
+        names = "|".join(filter(None, [whole, part and rf"(?:{part})(?![ \t]+[A-Z][a-z])"]))
         self.alternatives = rf"(?<![\w’'])(?:{names})(?![\w’'])" if pairs else ""
         # "said Laurie's warm, boyish voice" is Laurie speaking; the whole phrase is the subject
         # of what follows ("Laurie's voice came from the hall").
@@ -686,6 +693,10 @@ class Attributor:
         self.before = re.compile(rf"{subject}\b[^.!?:;]*?\b(?P<verb>{verbs})\b[^.!?]*[:,—–-]\s*$")
         self.subject = re.compile(subject)
         words = r"\s+[a-z][\w'’-]*(?:\s+[a-z][\w'’-]*){0,3})"
+        honorific = "|".join(sorted(TITLES - ARTICLES | {"Mr", "Dr", "Ms"}))
+        proper = rf"(?P<name>(?:(?:{honorific})\.?\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{0,2}})"
+        self.verb_name = re.compile(rf"^(?:{verbs}|{PHRASAL_VERBS}){ADVERB}\s+{proper}(?![\w'’])")
+        self.name_verb = re.compile(rf"^{CONJUNCTION}{proper}\s+(?:{verbs})\b")
         self.verb_description = re.compile(
             rf"^(?:{verbs}|{PHRASAL_VERBS}){ADVERB}\s+(?P<desc>(?:the|his|her|their|my|our){words}"
         )
@@ -818,8 +829,11 @@ class Attributor:
         return None
 
     def uncast_description(self, after: Segment) -> str | None:
-        """The description a tag gives its speaker when it names nobody in the cast: "said
-        the lawyer quietly" -> "the lawyer" (a name would have been found)."""
+        """The description or name a tag gives its speaker when it names nobody in the cast:
+        "said the lawyer quietly" -> "the lawyer", "said Captain Flint" -> "Captain Flint"."""
+        named = self.verb_name.match(after.text) or self.name_verb.match(after.text)
+        if named and named["name"] not in ("I", "We", "They", "He", "She") and not self.names.find(named["name"]):
+            return named["name"]
         m = self.verb_description.match(after.text)
         before_verb = m is None and (m := self.description_verb.match(after.text))
         if m is None:

@@ -18,8 +18,8 @@ SURE: Final = 0.9
 # Below this confidence a quotation is marked 'check: true' for a person to review.
 CHECK_BELOW: Final = 0.7
 
-# A quotation's cue ends with this when its tag describes someone the cast does not name
-# ("said the lawyer"): the summary gathers them so a person can add the aliases.
+# A quotation's cue ends with this when its tag names or describes someone the cast lacks
+# ("said the lawyer", "said Captain Flint"): the summary gathers them so a person can add them.
 UNCAST_NOTE: Final = "; the tag's “{}” is no character's name or alias"
 UNCAST: Final = re.compile(r"; the tag's “(.+?)” is no character's name or alias")
 
@@ -151,8 +151,8 @@ def summarize(script: CastScript) -> str:
         named = ", ".join(f"“{desc}” ×{n}" for desc, n in uncast.most_common(5))
         more = f" and {len(uncast) - 5} more" if len(uncast) > 5 else ""
         summary += (
-            f"\nTags describe people the cast does not name: {named}{more}. Add each to its character's "
-            "aliases in the cast and run again."
+            f"\nTags name or describe people the cast lacks: {named}{more}. Add each to its character's "
+            "aliases in the cast (or add the character) and run again."
         )
     return summary
 

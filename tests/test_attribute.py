@@ -596,6 +596,21 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             ),
             [("myakaya", "pronoun tag")],
         ),
+        # a word of a full name is not that name when another name follows it: "said Captain
+        # Flint" is no tag of Captain Smollett's (the conversation guesses, and the summary names Flint)
+        (
+            "“Ready,” said Captain Flint.\n\n“Aye,” said Captain Smollett.\n\n“Go,” said the captain.",
+            CastSpec.model_validate(
+                {
+                    "narrator": {"person": "third"},
+                    "characters": {
+                        "smollett": {"name": "Captain Smollett", "gender": "male"},
+                        "jim": {"name": "Jim Hawkins", "gender": "male"},
+                    },
+                }
+            ),
+            [("smollett", "mention"), ("smollett", "tag"), ("smollett", "tag")],
+        ),
         # a rank in a name describes its owner: "Captain Smollett" is "the captain"
         (
             "“Ready?” asked Doctor Livesey.\n\n“Ready,” said the captain.",
@@ -726,6 +741,9 @@ def test_sentences_do_not_end_at_an_abbreviated_title(text: str, expected: list[
         ("said the other.", None),  # fits anyone: no alias to suggest
         ("their smile seemed to say.", None),  # no speaker
         ("said Ada.", None),  # a name the cast has
+        ("said Captain Flint.", "Captain Flint"),  # one it has not
+        ("So Mrs. Bateson said.", "Mrs. Bateson"),
+        ("Then he left.", None),
     ],
 )
 def test_a_tag_describing_someone_the_cast_lacks_is_reported(tag: str, described: str | None) -> None:

@@ -120,15 +120,15 @@ def test_script_names_the_descriptions_the_cast_lacks(tmp_path: Path) -> None:
     result = run("script", text, "--cast", cast, "--output", out)
     assert result.exit_code == 0, result.output
     assert result.output.endswith(
-        "Tags describe people the cast does not name: “the lawyer” ×2. Add each to its character's aliases "
-        "in the cast and run again.\n"
+        "Tags name or describe people the cast lacks: “the lawyer” ×2. Add each to its character's aliases "
+        "in the cast (or add the character) and run again.\n"
     )
     lawyer = [t for t in load_script(out).turns if t.cue and "the lawyer" in t.cue]
     assert [(t.text, t.check) for t in lawyer] == [("Yes,", True), ("It is Jekyll’s,", True)]
     # ...and once the cast has it, the tags are tags
     cast.write_text(cast.read_text().replace("gender: male}", "aliases: [the lawyer], gender: male}", 1))
     result = run("script", text, "--cast", cast, "--output", out)
-    assert "Tags describe" not in result.output
+    assert "Tags name" not in result.output
     assert [(t.speaker, t.cue) for t in load_script(out).turns if t.confidence] == [
         ("enfield", "tag"),
         ("utterson", "tag"),
