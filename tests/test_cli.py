@@ -81,15 +81,19 @@ def test_script_keeps_a_persons_corrections_unless_forced(project: Path, tmp_pat
     assert next(t for t in load_script(path).turns if t.text == "Stay a little longer.").speaker == "lenin"
 
 
+def story(tmp_path: Path, text: str, characters: str) -> tuple[Path, Path, Path]:
+    """A text, a third-person cast with these characters (YAML lines), and where its script goes."""
+    (path := tmp_path / "story.txt").write_text(text, encoding="utf-8")
+    (cast := tmp_path / "cast.yaml").write_text(f"narrator: {{person: third}}\ncharacters:\n{characters}")
+    return path, cast, tmp_path / "story.yaml"
+
+
 def test_script_for_any_text_writes_the_builders_own_attribution(project: Path, tmp_path: Path) -> None:
-    text = tmp_path / "story.txt"
-    text.write_text("“Come here,” said Alice.\n\n“Why?” asked the Rabbit.\n", encoding="utf-8")
-    cast = tmp_path / "cast.yaml"
-    cast.write_text(
-        "narrator: {person: third}\ncharacters:\n  alice: {name: Alice, gender: female}\n"
-        "  rabbit: {name: White Rabbit, aliases: [the Rabbit], gender: male}\n"
+    text, cast, out = story(
+        tmp_path,
+        "“Come here,” said Alice.\n\n“Why?” asked the Rabbit.\n",
+        "  alice: {name: Alice, gender: female}\n  rabbit: {name: White Rabbit, aliases: [the Rabbit], gender: male}\n",
     )
-    out = tmp_path / "story.yaml"
     result = run("script", text, "--cast", cast, "--output", out)
     assert result.exit_code == 0, result.output
     assert [(t.speaker, t.text) for t in load_script(out).turns if t.confidence] == [
@@ -105,18 +109,12 @@ def test_script_for_any_text_writes_the_builders_own_attribution(project: Path, 
 
 
 def test_script_names_the_descriptions_the_cast_lacks(tmp_path: Path) -> None:
-    text = tmp_path / "story.txt"
-    text.write_text(
+    text, cast, out = story(
+        tmp_path,
         "“Did you see that door?” asked Mr. Enfield.\n\n“Yes,” said the lawyer quietly.\n\n"
         "“And?” said Mr. Enfield.\n\n“It is Jekyll’s,” the lawyer replied.\n",
-        encoding="utf-8",
+        "  utterson: {name: Mr. Utterson, gender: male}\n  enfield: {name: Mr. Enfield, gender: male}\n",
     )
-    cast = tmp_path / "cast.yaml"
-    cast.write_text(
-        "narrator: {person: third}\ncharacters:\n  utterson: {name: Mr. Utterson, gender: male}\n"
-        "  enfield: {name: Mr. Enfield, gender: male}\n"
-    )
-    out = tmp_path / "story.yaml"
     result = run("script", text, "--cast", cast, "--output", out)
     assert result.exit_code == 0, result.output
     assert result.output.endswith(
