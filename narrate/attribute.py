@@ -163,19 +163,20 @@ TITLES: Final = (
 )
 # Heads of a description that fit anyone: no alias to suggest ("said the other").
 NOBODY_IN_PARTICULAR: Final = frozenset("other others former latter first second last one same voice".split())
-# Words of a name that also describe its owner: "Captain Smollett" is "the captain".
+# Words of a name that also describe its owner: "Captain Smollett" is "the captain". (Not
+# "general", "major", "count", "dean": "the general opinion" names nobody.)
 RANKS: Final = frozenset(
-    """captain colonel major general admiral commander lieutenant sergeant corporal inspector
-    constable superintendent detective doctor professor judge bishop archdeacon dean vicar rector
-    parson father mother sister brother uncle aunt cousin grandfather grandmother king queen
-    prince princess duke duchess count countess baron baroness marquis earl emperor empress
-    squire governor president senator mayor""".split()
+    """captain colonel admiral commander lieutenant sergeant corporal inspector constable
+    superintendent detective doctor professor judge bishop archdeacon vicar rector parson father
+    mother sister brother uncle aunt cousin grandfather grandmother king queen prince princess duke
+    duchess countess baron baroness marquis earl emperor empress squire governor senator mayor""".split()
 )
 # "Harry Haydock and his wife, Juanita.": a name after a description of its owner is that
 # description's apposition, not a listener addressed.
 APPOSITION: Final = re.compile(
-    r"\b(?:his|her|my|our|their|your|the)\s+(?:[a-z-]+\s+)?(?:"
-    + "|".join(sorted({*PERSON_NOUNS, *RANKS, "friend", "partner", "servant", "cousin", "name"}))
+    # (not "my friend," or "your": "Goodbye, my friend, Jim." calls Jim)
+    r"\b(?:his|her|our|their|the)\s+(?:[a-z-]+\s+)?(?:"
+    + "|".join(sorted({*PERSON_NOUNS, *RANKS, "partner", "servant", "cousin", "name"}))
     + r"),$"
 )
 MAX_PARTICIPANTS: Final = 10
@@ -184,8 +185,8 @@ ACTIVE_SPAN: Final = 4
 # How often a third-person narration must name a character, more than anyone else, to be
 # following them.
 FOCAL_MIN: Final = 3
+# How many characters back from a quotation tag_before reads.
 TAG_REACH: Final = 300
-"""How many characters back from a quotation tag_before reads."""
 # How many paragraphs of narration end a conversation.
 CONVERSATION_GAP: Final = 3
 LONG_SPEECH_WORDS: Final = 40
@@ -223,6 +224,10 @@ class Weights:
     """Narration came between: the same speaker becomes likelier (a beat, then more words)."""
     third_speaker: float = 1.5
     """Turning to someone who is neither of the last two speakers."""
+    third_active: float = 1.0
+    """...or, less, to one of them tagged in the last few turns (ACTIVE_SPAN): in a three-way
+    conversation the answer often comes from the one who spoke before last ("“What is the
+    difficulty?” I asked." — the Prefect answers, not Dupin who spoke just before)."""
     narrator_bonus: float = 1.0
     """A first-person narrator heard (tagged) in a conversation takes part in most of its turns;
     so does the character a third-person narration names most."""
@@ -237,10 +242,6 @@ class Weights:
     in_mind: float = 2.0
     """A bare quotation after a paragraph of narration is likeliest from whom that narration is about."""
     named_self: float = 2.0
-    third_active: float = 1.0
-    """...or, less, to someone tagged in the last few turns (ACTIVE_SPAN): in a three-way
-    conversation the answer often comes from the one who spoke before last ("“What is the
-    difficulty?” I asked." — the Prefect answers, not Dupin who spoke just before)."""
     """A quotation in which someone gives their own name is likeliest theirs."""
     anchors: tuple[tuple[str, float], ...] = (
         ("tag", 12.0),
@@ -319,7 +320,24 @@ def apostrophes(text: str) -> str:
 
 VOICE: Final = r"['’]s\s+(?:[a-z][\w-]*,?\s+){0,3}voice\b"
 # Abbreviated titles, printed "Mr." in one edition and "Mr" in another.
-ABBREVIATIONS: Final = re.compile(r"\b(Mr|Mrs|Ms|Dr|St|Messrs|Mme|Mlle|Prof|Rev|Capt|Col|Gen|Lt|Sgt)\b\.?")
+ABBREVIATED_TITLES: Final = (
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Dr",
+    "St",
+    "Messrs",
+    "Mme",
+    "Mlle",
+    "Prof",
+    "Rev",
+    "Capt",
+    "Col",
+    "Gen",
+    "Lt",
+    "Sgt",
+)
+ABBREVIATIONS: Final = re.compile(rf"\b({'|'.join(ABBREVIATED_TITLES)})\b\.?")
 
 
 def name_key(text: str) -> str:
@@ -334,13 +352,18 @@ def name_pattern(form: str) -> str:
     return r"\s+".join(rf"{w}\.?" if ABBREVIATIONS.fullmatch(w) else w for w in words)
 
 
-def sentences(text: str) -> list[str]:
-    """text split after each full stop, question or exclamation mark, except the full stop of
-    an abbreviated title ("Mrs. Hubble shook her head")."""
-    result, start = [], 0
+def sentence_ends(text: str) -> Iterator[re.Match[str]]:
+    """Each full stop, question or exclamation mark that ends a sentence (group 2), with the
+    space after it; not the full stop of an abbreviated title ("Mrs. Hubble shook her head")."""
     for m in re.finditer(r"(\S*)([.!?])\s+", text):
-        if m[2] == "." and ABBREVIATIONS.fullmatch(m[1] + "."):
-            continue
+        if not (m[2] == "." and ABBREVIATIONS.fullmatch(m[1] + ".")):
+            yield m
+
+
+def sentences(text: str) -> list[str]:
+    """text split after each sentence end (sentence_ends)."""
+    result, start = [], 0
+    for m in sentence_ends(text):
         result.append(text[start : m.end(2)])
         start = m.end()
     result.append(text[start:])
@@ -349,7 +372,7 @@ def sentences(text: str) -> list[str]:
 
 # Where a description's head noun ends: "The auctioneer | in the tent", "A newcomer | asking the way".
 DESCRIPTION_END: Final = re.compile(
-    r"\s+(?:in|of|at|on|with|from|for|to|by|near|next|who|whom|that|which|and|\w+ing)\b.*$|\s*\(.*$"
+    r"\s+(?:(?:in|of|at|on|with|from|for|to|by|near|next|who|whom|that|which|and)\b|\w+ing\s+\w).*$|\s*\(.*$"
 )
 
 
@@ -360,6 +383,11 @@ def description_head(name: str) -> str | None:
     if len(words) < 2 or words[0] not in ARTICLES or not re.fullmatch(r"[a-z][a-z-]+", words[-1]):
         return None
     return words[-1]
+
+
+# What follows the first word of someone else's name: "Flint" of "Captain Flint", "O'Brien",
+# "Émile", across a no-break space too.
+NEXT_NAME: Final = r"[ \t\u00a0]+[^\W\d_a-z]"
 
 
 class Names:
@@ -386,20 +414,23 @@ class Names:
             head = description_head(character.name)
             if head:
                 heads.setdefault(head, set()).add(cid)
+        for token in owners:
+            if token.lower() in RANKS:
+                # a rank or kinship in a name describes its owner: "Captain Smollett" is "the captain"
+                heads.setdefault(token.lower(), set()).update(owners[token])
+        # A description names its one owner, and only when no character has it for an alias.
         given = {name_key(form).lower() for fs in forms.values() for form in fs}
-        for head, cids in heads.items():
-            if len(cids) == 1 and f"the {head}" not in given:  # (another's own alias wins)
-                forms[next(iter(cids))].add(f"the {head}")
+        described = {head: cids for head, cids in heads.items() if len(cids) == 1 and f"the {head}" not in given}
         # One word of a full name ("Quist" of "Inspector Mara Quist") names its owner when no
-        # other character shares it; a rank or kinship in it does so as "the captain".
+        # other character shares it.
         partial: set[str] = set()
         for token, cids in owners.items():
             if len(cids) == 1:
                 if token not in forms[next(iter(cids))]:
                     partial.add(token)
                 forms[next(iter(cids))].add(token)
-                if token.lower() in RANKS:
-                    forms[next(iter(cids))].add(f"the {token.lower()}")
+        for head, cids in described.items():
+            forms[next(iter(cids))].add(f"the {head}")
         pairs = []
         for cid, fs in forms.items():
             for form in fs:
@@ -417,10 +448,11 @@ class Names:
         # One pair of lookarounds around all the names: a pair per name made this, the
         # builder's hot path, ten times slower.
         # A word of a full name is not that name when another name follows it: "Captain Flint"
-        # is not Captain Smollett, "Anna Pavlovna" not Anna Karenina.
-        whole = "|".join(name_pattern(form) for form, _ in pairs if form not in partial)
-        part = "|".join(name_pattern(form) for form, _ in pairs if form in partial)
-        names = "|".join(filter(None, [whole, part and rf"(?:{part})(?![ \t]+[A-Z][a-z])"]))
+        # is not Captain Smollett, "Anna Pavlovna" not Anna Karenina. (Longest first still:
+        # "Jean-Paul" before "Jean".)
+        names = "|".join(
+            rf"{name_pattern(form)}(?!{NEXT_NAME})" if form in partial else name_pattern(form) for form, _ in pairs
+        )
         self.alternatives = rf"(?<![\w’'])(?:{names})(?![\w’'])" if pairs else ""
         # "said Laurie's warm, boyish voice" is Laurie speaking; the whole phrase is the subject
         # of what follows ("Laurie's voice came from the hall").
@@ -655,9 +687,10 @@ class Record:
     named_self: frozenset[str] = frozenset()
     """Whoever gives their own name in it ("My name is Hareton Earnshaw,")."""
     called: frozenset[str] = frozenset()
-    """Those addressed where a speaker turns to a listener, and so likeliest to answer: in a
-    quotation's first sentence or the paragraph's last two. A name set off in the middle of a
-    speech ("...is Jack Elder—Jackson Elder—owns the mill") is seldom a call for an answer."""
+    """Those addressed where a speaker turns to a listener, and so likeliest to answer: in the
+    first sentence of one of the paragraph's quotations, or in the last two of its last. A name
+    set off in the middle of a speech ("...is Jack Elder—Jackson Elder—owns the mill") is seldom
+    a call for an answer."""
 
 
 State = tuple[str, str | None]
@@ -667,7 +700,7 @@ State = tuple[str, str | None]
 class Attributor:
     """Applies the sieve to a chapter, paragraph by paragraph."""
 
-    def __init__(self, cast: CastSpec, weights: Weights = DEFAULT_WEIGHTS) -> None:
+    def __init__(self, cast: CastSpec, weights: Weights = DEFAULT_WEIGHTS, chapter: Chapter | None = None) -> None:
         self.weights = weights
         self.records: list[Record] = []
         self.results: list[list[Attribution]] = []
@@ -693,9 +726,10 @@ class Attributor:
         self.before = re.compile(rf"{subject}\b[^.!?:;]*?\b(?P<verb>{verbs})\b[^.!?]*[:,—–-]\s*$")
         self.subject = re.compile(subject)
         words = r"\s+[a-z][\w'’-]*(?:\s+[a-z][\w'’-]*){0,3})"
-        honorific = "|".join(sorted(TITLES - ARTICLES | {"Mr", "Dr", "Ms"}))
-        proper = rf"(?P<name>(?:(?:{honorific})\.?\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{0,2}})"
-        self.verb_name = re.compile(rf"^(?:{verbs}|{PHRASAL_VERBS}){ADVERB}\s+{proper}(?![\w'’])")
+        honorific = "|".join(sorted(TITLES - ARTICLES | set(ABBREVIATED_TITLES)))
+        # (not "Mr. Keeper's": a possessive is somebody else's)
+        proper = rf"(?P<name>(?:(?:{honorific})\.?\s+)?[A-Z][\w-]+(?:\s+[A-Z][\w-]+){{0,2}})(?![\w'’-])"
+        self.verb_name = re.compile(rf"^(?:{verbs}|{PHRASAL_VERBS}){ADVERB}\s+{proper}")
         self.name_verb = re.compile(rf"^{CONJUNCTION}{proper}\s+(?:{verbs})\b")
         self.verb_description = re.compile(
             rf"^(?:{verbs}|{PHRASAL_VERBS}){ADVERB}\s+(?P<desc>(?:the|his|her|their|my|our){words}"
@@ -712,8 +746,8 @@ class Attributor:
         self.uncast: dict[tuple[int, int], str] = {}
         """(paragraph, quotation) -> the description its tag used that names no character
         ("the lawyer"), for a person to add to the cast."""
-        self.focal: str | None = None
-        """In third-person narration, the character it follows (set by attribute_chapter)."""
+        self.focal = self.names.most_named(chapter) if chapter is not None and self.narrator is None else None
+        """In third-person narration, the character it follows, if the chapter shows one."""
         self.state = Conversation()
         self.salience = Salience(self.names, self.gender, self.narrator)
 
@@ -819,12 +853,12 @@ class Attributor:
             return found(hit[0], TAG_CUES[hit[1]]) if hit else None
         for m, speech in self.tag_openings(quote, after):
             if m["verb"] in ("heard", "overheard") and (heard := self.heard.match(after.text, m.end("verb"))):
-                # "I heard him say.": the one heard is the speaker.
-                m = heard
+                # "I heard him say.": the one heard is the speaker, and it is a tag.
+                m, speech = heard, True
             continuing = m["verb"].split()[0] in CONTINUING_VERBS
             who = OBJECT_SUBJECT[m["object"]] if m.re is self.heard and m["object"] else m["who"]
             hit = self.resolve(who, expected, nearby, None if continuing else answering)
-            if hit and (speech or hit[0] != UNKNOWN):
+            if hit and (speech or (hit[0] != UNKNOWN and hit[1] != "described")):
                 return found(hit[0], TAG_CUES[hit[1]] if speech else "beat")
         return None
 
@@ -832,8 +866,9 @@ class Attributor:
         """The description or name a tag gives its speaker when it names nobody in the cast:
         "said the lawyer quietly" -> "the lawyer", "said Captain Flint" -> "Captain Flint"."""
         named = self.verb_name.match(after.text) or self.name_verb.match(after.text)
-        if named and named["name"] not in ("I", "We", "They", "He", "She") and not self.names.find(named["name"]):
-            return named["name"]
+        lone_title = named and named["name"] in TITLES | set(ABBREVIATED_TITLES)  # ("said Mr. Keeper's wife")
+        if named and not lone_title and named["name"] not in ("I", "We", "They", "He", "She"):
+            return None if self.names.find(named["name"]) else named["name"]
         m = self.verb_description.match(after.text)
         before_verb = m is None and (m := self.description_verb.match(after.text))
         if m is None:
@@ -848,7 +883,7 @@ class Attributor:
                 break
         if len(words) < 2 or words[-1] in NOBODY_IN_PARTICULAR or self.names.find(" ".join(words)):
             return None
-        return " ".join(words)
+        return " ".join([words[0].lower(), *words[1:]])  # ("The lawyer said" and "said the lawyer" alike)
 
     def tag_before(
         self, before: Segment, expected: str | None, nearby: Sequence[str] = (), answering: str | None = None
@@ -924,7 +959,9 @@ class Attributor:
         for segment in segments:
             m = self.sentence_subject.search(segment.text) if segment.kind == "narration" else None
             hit = self.resolve(m["who"], expected, self.salience.ranked()) if m else None
-            if hit and hit[0] != UNKNOWN:  # ("Someone knocked." is no clue to who speaks)
+            # ("Someone knocked." or "The boy brought the tea." is no clue to who speaks: a
+            # description fixes only a gender, too little to pin a beat on.)
+            if hit and hit[0] != UNKNOWN and hit[1] != "described":
                 return found(hit[0], "beat")
         return None
 
@@ -939,7 +976,7 @@ class Attributor:
         for i, quote in enumerate(quotes):
             text = quote.text
             # Where the quotation's sentences end, found once: a long speech full of names stays linear.
-            ends = [m.start() for m in re.finditer(r"[.!?]\s", text)]
+            ends = [m.start(2) for m in sentence_ends(text)]
             for start, end, cid in self.names.find(text):
                 # (what comes just before a name is all that tells; the windows keep it linear)
                 if SELF_NAMING.search(text[max(0, start - 20) : start]) or (asked_name and i == 0 and start < 3):
@@ -1192,7 +1229,7 @@ class Attributor:
         # A sentence that is over: not "I said--", the tag of the quotation that follows.
         matches = [m for m in self.reported.finditer(text) if re.search(r"[.!?]\s", text[m.end() :] + " ")]
         hit = self.resolve(matches[-1]["who"]) if matches else None
-        if hit is None:
+        if hit is None or hit[1] == "described":
             return
         anchor = found(hit[0], "preceding tag")
         self.records.append(
@@ -1264,6 +1301,9 @@ class Attributor:
             if (attribution is None or attribution.cue == "beat") and before is not None:
                 attribution = self.tag_before(before, hint, nearby, answers) or attribution
             if attribution is not None and attribution.cue in ("tag", "pronoun tag", "gendered pronoun", "described"):
+                # most recent last, each once: a paragraph of a thousand tags stays linear
+                if attribution.speaker in said:
+                    said.remove(attribution.speaker)
                 said.append(attribution.speaker)
             per_quote.append(attribution)
         # A name set off inside the quotation is the listener: a beat or pronoun pointing at
@@ -1333,8 +1373,7 @@ def attribute_chapter(chapter: Chapter, cast: CastSpec, weights: Weights = DEFAU
 
 def attribute(chapter: Chapter, cast: CastSpec, weights: Weights = DEFAULT_WEIGHTS) -> Attributor:
     """attribute_chapter, keeping the Attributor for what else it learned (Attributor.uncast)."""
-    attributor = Attributor(cast, weights)
-    attributor.focal = None if attributor.narrator else attributor.names.most_named(chapter)
+    attributor = Attributor(cast, weights, chapter)
     for p in chapter.paragraphs:
         attributor.results.append(attributor.paragraph(p))
     conversation: list[Record] = []

@@ -21,7 +21,7 @@ CHECK_BELOW: Final = 0.7
 # A quotation's cue ends with this when its tag names or describes someone the cast lacks
 # ("said the lawyer", "said Captain Flint"): the summary gathers them so a person can add them.
 UNCAST_NOTE: Final = "; the tag's “{}” is no character's name or alias"
-UNCAST: Final = re.compile(r"; the tag's “(.+?)” is no character's name or alias")
+UNCAST: Final = re.compile(re.escape(UNCAST_NOTE).replace(r"\{\}", "(.+?)"))
 
 SCRIPT_HEADER = """\
 # Cast script: one entry per turn, in reading order. Edit 'speaker' to recast a line

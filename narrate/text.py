@@ -43,6 +43,7 @@ OPEN_DOUBLE: Final = "“„«"
 CLOSE_DOUBLE: Final = "”»"
 OPEN_SINGLE: Final = "‘"
 CLOSE_SINGLE: Final = "’"
+NEXT_CURLY_DOUBLE: Final = re.compile("[" + OPEN_DOUBLE + CLOSE_DOUBLE + "]")
 ANY_MARK: Final = re.compile("[" + re.escape(OPEN_DOUBLE + CLOSE_DOUBLE + OPEN_SINGLE + CLOSE_SINGLE + "\"'") + "]")
 
 
@@ -304,8 +305,8 @@ def split_quotations(
 ) -> list[Segment]:
     """Split a paragraph into narration and quotations, in order.
 
-    Handles curly and straight marks, quotations nested one level inside (kept as part of the
-    outer quotation), apostrophes, and a quotation left open at the end of the paragraph: a
+    Handles curly and straight marks, quotations nested inside (kept as part of the outer
+    quotation; curly double marks to any depth), apostrophes, and a quotation left open at the end of the paragraph: a
     speech that goes on in the next paragraph (continues: the next paragraph opens with a
     quotation mark), or else a missing closing mark (never_closes).
 
@@ -320,6 +321,7 @@ def split_quotations(
     inside = False
     maybe_closed_at: int | None = None  # where in buf the last mark that may close the quotation is
     nested = 0  # curly double marks opened inside the quotation and not yet closed
+    outer_end = len(paragraph) if continues else max(paragraph.rfind(c) for c in CLOSE_DOUBLE)
 
     def flush(kind: Literal["narration", "quote"], closed: bool = True) -> None:
         text = "".join(buf).strip()
@@ -357,9 +359,10 @@ def split_quotations(
         if opening and not inside:
             flush("narration")
             inside = True
-        elif inside and ch in OPEN_DOUBLE and style == "double":
+        elif inside and ch in OPEN_DOUBLE and style == "double" and closes_before_next_opening(paragraph, i, outer_end):
             # “ ‘What is “Suliman” but Solomon?’ ”: a curly mark says it opens, so a quotation
-            # nested two deep does not close the outer one.
+            # nested two deep does not close the outer one. (A stray “ with no ” of its own
+            # before the next “, as in “Come here,“ said Alice, nests nothing.)
             nested += 1
             buf.append(ch)
         elif inside and nested and ch in CLOSE_DOUBLE:
@@ -406,6 +409,14 @@ def straight_single_opens(paragraph: str, i: int, inside: bool, maybe_closed: bo
         if j >= 0 and paragraph[j] not in ".!?:;—–-(":
             return False
     return bool(re.search(r"'(?!\w)", paragraph[i + 1 :]))
+
+
+def closes_before_next_opening(paragraph: str, i: int, outer_end: int) -> bool:
+    """Whether the curly opening mark at paragraph[i] has a closing mark of its own, before the
+    next opening mark, and the outer quotation still has one after it: outer_end is where the
+    paragraph's last closing mark is (or its length, when the speech goes on in the next)."""
+    found = NEXT_CURLY_DOUBLE.search(paragraph, i + 1)
+    return bool(found and found[0] in CLOSE_DOUBLE and found.start() < outer_end)
 
 
 def opens_quotation(paragraph: str, style: Literal["double", "single"]) -> bool:

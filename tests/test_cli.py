@@ -84,7 +84,9 @@ def test_script_keeps_a_persons_corrections_unless_forced(project: Path, tmp_pat
 def story(tmp_path: Path, text: str, characters: str) -> tuple[Path, Path, Path]:
     """A text, a third-person cast with these characters (YAML lines), and where its script goes."""
     (path := tmp_path / "story.txt").write_text(text, encoding="utf-8")
-    (cast := tmp_path / "cast.yaml").write_text(f"narrator: {{person: third}}\ncharacters:\n{characters}")
+    (cast := tmp_path / "cast.yaml").write_text(
+        f"narrator: {{person: third}}\ncharacters:\n{characters}", encoding="utf-8"
+    )
     return path, cast, tmp_path / "story.yaml"
 
 
@@ -124,7 +126,10 @@ def test_script_names_the_descriptions_the_cast_lacks(tmp_path: Path) -> None:
     lawyer = [t for t in load_script(out).turns if t.cue and "the lawyer" in t.cue]
     assert [(t.text, t.check) for t in lawyer] == [("Yes,", True), ("It is Jekyll’s,", True)]
     # ...and once the cast has it, the tags are tags
-    cast.write_text(cast.read_text().replace("gender: male}", "aliases: [the lawyer], gender: male}", 1))
+    cast.write_text(
+        cast.read_text(encoding="utf-8").replace("gender: male}", "aliases: [the lawyer], gender: male}", 1),
+        encoding="utf-8",
+    )
     result = run("script", text, "--cast", cast, "--output", out)
     assert "Tags name" not in result.output
     assert [(t.speaker, t.cue) for t in load_script(out).turns if t.confidence] == [

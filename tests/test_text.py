@@ -41,6 +41,11 @@ Q = "quote"
             "“ ‘What is “Suliman” but Solomon?’ he said.” He laughed.",
             [(Q, "‘What is “Suliman” but Solomon?’ he said."), (N, "He laughed.")],
         ),
+        # ...but a stray opening mark typed for a closing one nests nothing
+        (
+            "“Come here,“ said Alice. “Now.” She left.",
+            [(Q, "Come here,“ said Alice. “Now."), (N, "She left.")],
+        ),
         # em dashes and ellipses are kept as printed
         ("“I agree, Pestaña, I agree … although—”", [(Q, "I agree, Pestaña, I agree … although—")]),
         # narration only
