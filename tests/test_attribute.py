@@ -609,6 +609,38 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             ),
             [("myakaya", "pronoun tag")],
         ),
+        # "I heard him say" is a tag even after a full stop
+        (
+            "Stranger went to the door.\n\n“Mr. Keeper is out.” I heard him say.",
+            CastSpec.model_validate(
+                {
+                    "narrator": {"person": "first", "character": "me"},
+                    "characters": {
+                        "me": {"name": "Mark", "gender": "male"},
+                        "stranger": {"name": "Stranger", "gender": "male"},
+                    },
+                }
+            ),
+            [("stranger", "pronoun tag")],
+        ),
+        # the longest name first, partial or not; a rank yields to another character's own alias;
+        # an -ing word ends a description only when more follows ("The old king" is "the king")
+        (
+            "“Yes,” said Jean-Paul.\n\n“Aye,” said the captain.\n\n“Off with them,” said the king.",
+            CastSpec.model_validate(
+                {
+                    "narrator": {"person": "third"},
+                    "characters": {
+                        "jean": {"name": "Jean", "gender": "male"},
+                        "sartre": {"name": "Jean-Paul Sartre", "gender": "male"},
+                        "hook": {"name": "Hook", "aliases": ["the captain"], "gender": "male"},
+                        "smollett": {"name": "Captain Smollett", "gender": "male"},
+                        "king": {"name": "The old king", "gender": "male"},
+                    },
+                }
+            ),
+            [("sartre", "tag"), ("hook", "tag"), ("king", "tag")],
+        ),
         # a rank in a name describes its owner: "Captain Smollett" is "the captain"
         (
             "“Ready?” asked Doctor Livesey.\n\n“Ready,” said the captain.",
