@@ -19,8 +19,8 @@ Attribution"), from the most precise cue to the least:
    ("However,", "As for") or when one speaker is in the middle of a long argument. A name
    inside a quotation is the person addressed (a vocative), never the speaker; a bare
    quotation after a paragraph of narration about one character is likeliest theirs; a
-   first-person narrator, or the character a third-person narration names most, takes part
-   in most of the conversations they are heard in.
+   first-person narrator, or the character a third-person scene's narration names most, takes
+   part in most of the conversations they are heard in.
 
 One paragraph, one speaker. A pronoun goes to the most salient character of its gender
 (Salience: subjects over objects, recent sentences over old ones); with nobody of its gender in
@@ -182,8 +182,8 @@ APPOSITION: Final = re.compile(
 MAX_PARTICIPANTS: Final = 10
 # A speaker tagged within this many turns is still in the conversation, not a newcomer.
 ACTIVE_SPAN: Final = 4
-# How often a third-person narration must name a character, more than anyone else, to be
-# following them.
+# How often a scene's third-person narration must name a character, more than anyone else, to
+# be following them.
 FOCAL_MIN: Final = 3
 # How many characters back from a quotation tag_before reads.
 TAG_REACH: Final = 300
@@ -230,7 +230,7 @@ class Weights:
     difficulty?” I asked." — the Prefect answers, not Dupin who spoke just before)."""
     narrator_bonus: float = 1.0
     """A first-person narrator heard (tagged) in a conversation takes part in most of its turns;
-    so does the character a third-person narration names most."""
+    so does the character a third-person narration names most around it."""
     pronoun_antecedent: float = 2.0
     """For "she said": the woman the pronoun was resolved to, over any other woman present."""
     unknown: float = 2.0
@@ -462,12 +462,13 @@ class Names:
         # "Lenin’s study" mentions Lenin too, though "said Mr. Buchanan's wife" is not his tag.
         self.possessed = re.compile(rf"(?<![\w’'])(?:{names})(?=['’]s\b|['’](?!\w)|(?![\w’']))") if pairs else None
 
-    def most_named(self, chapter: Chapter) -> str | None:
-        """The character the chapter's narration names most: in a third-person narration that
-        follows one character (Emma at Box Hill, Carol at the party), that one."""
+    def most_named(self, paragraphs: Iterable[Paragraph]) -> str | None:
+        """The character the narration of these paragraphs names most: in a third-person
+        narration that follows one character through a scene (Emma at Box Hill, Carol at the
+        party), that one."""
         counts = Counter(
             cid
-            for paragraph in chapter.paragraphs
+            for paragraph in paragraphs
             for segment in paragraph.segments
             if segment.kind == "narration"
             for _, _, cid in self.mentions(segment.text)
@@ -700,7 +701,7 @@ State = tuple[str, str | None]
 class Attributor:
     """Applies the sieve to a chapter, paragraph by paragraph."""
 
-    def __init__(self, cast: CastSpec, weights: Weights = DEFAULT_WEIGHTS, chapter: Chapter | None = None) -> None:
+    def __init__(self, cast: CastSpec, weights: Weights = DEFAULT_WEIGHTS) -> None:
         self.weights = weights
         self.records: list[Record] = []
         self.results: list[list[Attribution]] = []
@@ -746,8 +747,8 @@ class Attributor:
         self.uncast: dict[tuple[int, int], str] = {}
         """(paragraph, quotation) -> the description its tag used that names no character
         ("the lawyer"), for a person to add to the cast."""
-        self.focal = self.names.most_named(chapter) if chapter is not None and self.narrator is None else None
-        """In third-person narration, the character it follows, if the chapter shows one."""
+        self.paragraphs: list[Paragraph] = []
+        """Every paragraph read so far, in order (Record.index points into it)."""
         self.state = Conversation()
         self.salience = Salience(self.names, self.gender, self.narrator)
 
@@ -1076,7 +1077,11 @@ class Attributor:
         # "unknown" stands for someone the text has not named: better than a wrong name.
         participants = [*list(dict.fromkeys(people))[:MAX_PARTICIPANTS], UNKNOWN]
         # ...but only one who is heard in it: a narrator who just watches gets no say.
-        lead = self.narrator or self.focal
+        # In third-person narration, the one the scene follows: the character its narration
+        # (from a little before the conversation to its end) names most.
+        indices = [r.index for r in records if r.index is not None]
+        scene = self.paragraphs[max(0, min(indices) - CONVERSATION_GAP) : max(indices) + 1] if indices else []
+        lead = self.narrator or self.names.most_named(scene)
         heard = any(r.anchor and r.anchor.speaker == lead for r in records)
         narrator_bonus = w.narrator_bonus if heard else 0.0
         states: list[State] = [(a, b) for a in participants for b in [None, *participants] if a != b]
@@ -1252,6 +1257,7 @@ class Attributor:
         state.speakers.append(hit[0])
 
     def paragraph(self, paragraph: Paragraph) -> list[Attribution]:
+        self.paragraphs.append(paragraph)
         state = self.state
         if paragraph.scene_break:
             state.reset()
@@ -1373,7 +1379,7 @@ def attribute_chapter(chapter: Chapter, cast: CastSpec, weights: Weights = DEFAU
 
 def attribute(chapter: Chapter, cast: CastSpec, weights: Weights = DEFAULT_WEIGHTS) -> Attributor:
     """attribute_chapter, keeping the Attributor for what else it learned (Attributor.uncast)."""
-    attributor = Attributor(cast, weights, chapter)
+    attributor = Attributor(cast, weights)
     for p in chapter.paragraphs:
         attributor.results.append(attributor.paragraph(p))
     conversation: list[Record] = []
