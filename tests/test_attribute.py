@@ -13,77 +13,35 @@ from narrate.voices import CastSpec
 
 from .conftest import REPO
 
-FIRST_PERSON_CAST = CastSpec.model_validate(
-    {
-        "narrator": {"person": "first", "character": "pestana"},
-        "characters": {
-            "pestana": {"name": "Pestaña", "gender": "male"},
-            "lenin": {"name": "Lenin", "aliases": ["Vladimir Ilyich"], "gender": "male"},
-        },
-    }
+
+def man(name: str, *aliases: str) -> dict[str, object]:
+    return {"name": name, "aliases": list(aliases), "gender": "male"}
+
+
+def woman(name: str, *aliases: str) -> dict[str, object]:
+    return {"name": name, "aliases": list(aliases), "gender": "female"}
+
+
+def cast_of(narrator: str | None = None, **characters: dict[str, object]) -> CastSpec:
+    """A cast in third person, or in first person when narrator is one of the characters' ids."""
+    person = {"person": "first", "character": narrator} if narrator else {"person": "third"}
+    return CastSpec.model_validate({"narrator": person, "characters": characters})
+
+
+FIRST_PERSON_CAST = cast_of(narrator="pestana", pestana=man("Pestaña"), lenin=man("Lenin", "Vladimir Ilyich"))
+ARTICLE_CAST = cast_of(narrator="pip", pip=man("Pip"), sergeant=man("The sergeant"), joe=man("Joe", "blacksmith"))
+TOUR_CAST = cast_of(
+    narrator="me", me=man("Mark"), party=man("The party", "we", "us"), doctor=man("The doctor"), guide=man("The guide")
 )
-ARTICLE_CAST = CastSpec.model_validate(
-    {
-        "narrator": {"person": "first", "character": "pip"},
-        "characters": {
-            "pip": {"name": "Pip", "gender": "male"},
-            "sergeant": {"name": "The sergeant", "gender": "male"},
-            "joe": {"name": "Joe", "aliases": ["blacksmith"], "gender": "male"},
-        },
-    }
+OFFICE_CAST = cast_of(
+    keeper=man("Mr. Keeper", "the lawyer"), stranger=man("Stranger"), clerk=man("The clerk"), ada=woman("Ada")
 )
-TOUR_CAST = CastSpec.model_validate(
-    {
-        "narrator": {"person": "first", "character": "me"},
-        "characters": {
-            "me": {"name": "Mark", "gender": "male"},
-            "party": {"name": "The party", "aliases": ["we", "us"], "gender": "male"},
-            "doctor": {"name": "The doctor", "gender": "male"},
-            "guide": {"name": "The guide", "gender": "male"},
-        },
-    }
+BOAT_CAST = cast_of(narrator="j", j=man("J."), george=man("George"), we=man("We", "we", "the others"))
+PARTY_CAST = cast_of(
+    carol=woman("Carol"), kennicott=man("Kennicott"), juanita=woman("Juanita"), elder=man("Jack Elder", "Jackson Elder")
 )
-OFFICE_CAST = CastSpec.model_validate(
-    {
-        "narrator": {"person": "third"},
-        "characters": {
-            "keeper": {"name": "Mr. Keeper", "aliases": ["the lawyer"], "gender": "male"},
-            "stranger": {"name": "Stranger", "gender": "male"},
-            "clerk": {"name": "The clerk", "gender": "male"},
-            "ada": {"name": "Ada", "gender": "female"},
-        },
-    }
-)
-BOAT_CAST = CastSpec.model_validate(
-    {
-        "narrator": {"person": "first", "character": "j"},
-        "characters": {
-            "j": {"name": "J.", "gender": "male"},
-            "george": {"name": "George", "gender": "male"},
-            "we": {"name": "We", "aliases": ["we", "the others"], "gender": "male"},
-        },
-    }
-)
-PARTY_CAST = CastSpec.model_validate(
-    {
-        "narrator": {"person": "third"},
-        "characters": {
-            "carol": {"name": "Carol", "gender": "female"},
-            "kennicott": {"name": "Kennicott", "gender": "male"},
-            "juanita": {"name": "Juanita", "gender": "female"},
-            "elder": {"name": "Jack Elder", "aliases": ["Jackson Elder"], "gender": "male"},
-        },
-    }
-)
-THIRD_PERSON_CAST = CastSpec.model_validate(
-    {
-        "narrator": {"person": "third"},
-        "characters": {
-            "alice": {"name": "Alice", "gender": "female"},
-            "rabbit": {"name": "White Rabbit", "aliases": ["the Rabbit"], "gender": "male"},
-            "queen": {"name": "Queen of Hearts", "aliases": ["the Queen"], "gender": "female"},
-        },
-    }
+THIRD_PERSON_CAST = cast_of(
+    alice=woman("Alice"), rabbit=man("White Rabbit", "the Rabbit"), queen=woman("Queen of Hearts", "the Queen")
 )
 
 
@@ -189,14 +147,7 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
         # "Mr." in the cast, "Mr" in the text (or the other way round), a name across a line break
         (
             "“Tea?” said Mr Bennet.\n\n“No,” said Mrs.\nBennet.",
-            CastSpec.model_validate(
-                {
-                    "characters": {
-                        "mr": {"name": "Mr. Bennet", "gender": "male"},
-                        "mrs": {"name": "Mrs Bennet", "gender": "female"},
-                    }
-                }
-            ),
+            cast_of(mr=man("Mr. Bennet"), mrs=woman("Mrs Bennet")),
             [("mr", "tag"), ("mrs", "tag")],
         ),
         # a tag right against the quotation needs no comma; "Mrs." does not end the sentence, so
@@ -493,30 +444,13 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
         # a character the cast names by a description answers to its head noun...
         (
             "“Scrooge and Marley’s, I believe,” said the gentleman.",
-            CastSpec.model_validate(
-                {
-                    "narrator": {"person": "third"},
-                    "characters": {
-                        "scrooge": {"name": "Scrooge", "gender": "male"},
-                        "fred": {"name": "Fred", "gender": "male"},
-                        "gentleman": {"name": "The portly gentleman with a list", "gender": "male"},
-                    },
-                }
-            ),
+            cast_of(scrooge=man("Scrooge"), fred=man("Fred"), gentleman=man("The portly gentleman with a list")),
             [("gentleman", "tag")],
         ),
         # ...unless another character has it for an alias
         (
             "“I always like furmity,” said the woman.",
-            CastSpec.model_validate(
-                {
-                    "narrator": {"person": "third"},
-                    "characters": {
-                        "susan": {"name": "Susan", "aliases": ["the woman"], "gender": "female"},
-                        "seller": {"name": "The furmity woman", "gender": "female"},
-                    },
-                }
-            ),
+            cast_of(susan=woman("Susan", "the woman"), seller=woman("The furmity woman")),
             [("susan", "tag")],
         ),
         # "his wife, Juanita" names her in apposition: she is not being called on to answer...
@@ -535,30 +469,13 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
         # a first-person narrator is the likeliest to answer, but not when someone else is called
         (
             "“Cold night,” I said.\n\n“Very,” said Mr. Keeper. “Stranger, will you have tea?”\n\n“Gladly.”",
-            CastSpec.model_validate(
-                {
-                    "narrator": {"person": "first", "character": "me"},
-                    "characters": {
-                        "me": {"name": "Mark", "gender": "male"},
-                        "keeper": {"name": "Mr. Keeper", "gender": "male"},
-                        "stranger": {"name": "Stranger", "gender": "male"},
-                    },
-                }
-            ),
+            cast_of(narrator="me", me=man("Mark"), keeper=man("Mr. Keeper"), stranger=man("Stranger")),
             [("me", "first-person tag"), ("keeper", "tag"), ("keeper", "tag"), ("stranger", "vocative")],
         ),
         # "I heard him say": the one heard speaks, not the one hearing
         (
             "Stranger went to the door.\n\n“Mr. Keeper is out,” I heard him say.",
-            CastSpec.model_validate(
-                {
-                    "narrator": {"person": "first", "character": "me"},
-                    "characters": {
-                        "me": {"name": "Mark", "gender": "male"},
-                        "stranger": {"name": "Stranger", "gender": "male"},
-                    },
-                }
-            ),
+            cast_of(narrator="me", me=man("Mark"), stranger=man("Stranger")),
             [("stranger", "pronoun tag")],
         ),
         # the character a third-person narration follows answers like a first-person narrator,
@@ -574,16 +491,12 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             "“Good day,” said the Minister.\n\n“It is odd,” said the Prefect.\n\n“Very true,” said Dupin.\n\n"
             "“Quite,” said the Prefect.\n\n“Hm,” said Dupin.\n\n“What is the difficulty?” I asked.\n\n"
             "“Oh, nothing, Dupin.”",
-            CastSpec.model_validate(
-                {
-                    "narrator": {"person": "first", "character": "me"},
-                    "characters": {
-                        "me": {"name": "Mark", "gender": "male"},
-                        "prefect": {"name": "The Prefect", "gender": "male"},
-                        "dupin": {"name": "Dupin", "gender": "male"},
-                        "minister": {"name": "The Minister", "gender": "male"},
-                    },
-                }
+            cast_of(
+                narrator="me",
+                me=man("Mark"),
+                prefect=man("The Prefect"),
+                dupin=man("Dupin"),
+                minister=man("The Minister"),
             ),
             [
                 ("minister", "tag"),
@@ -598,61 +511,32 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
         # "Madame" of "Madame Karenina" is no name of hers: "Madame Maltishtcheva" is someone else
         (
             "Madame Maltishtcheva came in with Princess Myakaya. “How funny,” she said.",
-            CastSpec.model_validate(
-                {
-                    "narrator": {"person": "third"},
-                    "characters": {
-                        "anna": {"name": "Anna", "aliases": ["Madame Karenina"], "gender": "female"},
-                        "myakaya": {"name": "Princess Myakaya", "gender": "female"},
-                    },
-                }
-            ),
+            cast_of(anna=woman("Anna", "Madame Karenina"), myakaya=woman("Princess Myakaya")),
             [("myakaya", "pronoun tag")],
         ),
         # "I heard him say" is a tag even after a full stop
         (
             "Stranger went to the door.\n\n“Mr. Keeper is out.” I heard him say.",
-            CastSpec.model_validate(
-                {
-                    "narrator": {"person": "first", "character": "me"},
-                    "characters": {
-                        "me": {"name": "Mark", "gender": "male"},
-                        "stranger": {"name": "Stranger", "gender": "male"},
-                    },
-                }
-            ),
+            cast_of(narrator="me", me=man("Mark"), stranger=man("Stranger")),
             [("stranger", "pronoun tag")],
         ),
         # the longest name first, partial or not; a rank yields to another character's own alias;
         # an -ing word ends a description only when more follows ("The old king" is "the king")
         (
             "“Yes,” said Jean-Paul.\n\n“Aye,” said the captain.\n\n“Off with them,” said the king.",
-            CastSpec.model_validate(
-                {
-                    "narrator": {"person": "third"},
-                    "characters": {
-                        "jean": {"name": "Jean", "gender": "male"},
-                        "sartre": {"name": "Jean-Paul Sartre", "gender": "male"},
-                        "hook": {"name": "Hook", "aliases": ["the captain"], "gender": "male"},
-                        "smollett": {"name": "Captain Smollett", "gender": "male"},
-                        "king": {"name": "The old king", "gender": "male"},
-                    },
-                }
+            cast_of(
+                jean=man("Jean"),
+                sartre=man("Jean-Paul Sartre"),
+                hook=man("Hook", "the captain"),
+                smollett=man("Captain Smollett"),
+                king=man("The old king"),
             ),
             [("sartre", "tag"), ("hook", "tag"), ("king", "tag")],
         ),
         # a rank in a name describes its owner: "Captain Smollett" is "the captain"
         (
             "“Ready?” asked Doctor Livesey.\n\n“Ready,” said the captain.",
-            CastSpec.model_validate(
-                {
-                    "narrator": {"person": "third"},
-                    "characters": {
-                        "smollett": {"name": "Captain Smollett", "gender": "male"},
-                        "livesey": {"name": "Doctor Livesey", "gender": "male"},
-                    },
-                }
-            ),
+            cast_of(smollett=man("Captain Smollett"), livesey=man("Doctor Livesey")),
             [("livesey", "tag"), ("smollett", "tag")],
         ),
         # a tag further on fixes the untagged turns before it (the conversation is decoded whole)
@@ -785,15 +669,7 @@ def test_a_tag_describing_someone_the_cast_lacks_is_reported(tag: str, described
 
 
 def test_a_word_of_a_full_name_is_not_that_name_when_another_name_follows() -> None:
-    cast = CastSpec.model_validate(
-        {
-            "narrator": {"person": "third"},
-            "characters": {
-                "smollett": {"name": "Captain Smollett", "gender": "male"},
-                "jim": {"name": "Jim Hawkins", "gender": "male"},
-            },
-        }
-    )
+    cast = cast_of(smollett=man("Captain Smollett"), jim=man("Jim Hawkins"))
     text = "“Ready,” said Captain Flint.\n\n“Aye,” said Captain Smollett.\n\n“Go,” said the captain."
     flint, aye, go = [t for t in build_script(parse_chapter(text), cast).turns if t.confidence is not None]
     # no tag of Smollett's: the conversation guesses, marked for review, and the summary names Flint
