@@ -17,7 +17,8 @@ Attribution"), from the most precise cue to the least:
    answers the previous speaker, above all after a question, or when it opens with an answer
    ("No.", "Very much."); it usually continues the same speech when it opens with a connective
    ("However,", "As for") or when one speaker is in the middle of a long argument. A name
-   inside a quotation is the person addressed (a vocative), never the speaker; a bare
+   inside a quotation, or the one the narration has someone turn to ("she said to Mary"), is
+   the person addressed (a vocative), never the speaker; a bare
    quotation after a paragraph of narration about one character is likeliest theirs; a
    first-person narrator, or the character a third-person scene's narration names most, takes
    part in most of the conversations they are heard in.
@@ -85,6 +86,11 @@ REPLY_SUBJECT: Final = {"my": "I", "our": "we", "his": "he", "her": "she", "thei
 # Verbs that carry a speaker's own speech on: "he continued" is not someone answering.
 CONTINUING_VERBS: Final = frozenset(
     {"continued", "continues", "went", "added", "resumed", "repeated", "pursued", "persisted"}
+)
+# "turned to Mary", "said to the Dormouse", "looked at her husband": whoever follows is spoken to.
+TURNING_VERBS: Final = (
+    "turned|said|spoke|whispered|replied|called|cried|looked|glanced|nodded|bowed|smiled|asked|answered|"
+    "appealing|appealed|went up"
 )
 # Verbs that tell of a turn taken in a conversation without quoting it.
 REPORTED_VERBS: Final = "told|gave him|gave her|explained|informed|answered|replied|said|asked"
@@ -726,6 +732,11 @@ class Attributor:
         self.after_verb = re.compile(rf"^(?P<verb>{verbs}|{PHRASAL_VERBS}|[a-z]+ed){ADVERB}\s+{subject}")
         self.before = re.compile(rf"{subject}\b[^.!?:;]*?\b(?P<verb>{verbs})\b[^.!?]*[:,—–-]\s*$")
         self.subject = re.compile(subject)
+        self.listener = re.compile(
+            rf"\b(?:{TURNING_VERBS})\s+(?:to|at|towards|toward)\s+{DETERMINER}?(?P<who>{self.names.alternatives})"
+            if self.names.alternatives
+            else r"(?!)"
+        )
         words = r"\s+[a-z][\w'’-]*(?:\s+[a-z][\w'’-]*){0,3})"
         honorific = "|".join(sorted(TITLES - ARTICLES | set(ABBREVIATED_TITLES)))
         # (not "Mr. Keeper's": a possessive is somebody else's)
@@ -954,6 +965,10 @@ class Attributor:
         ):
             return None
         return state.speakers[-1]
+
+    def turned_to(self, narration: str) -> set[str]:
+        """Characters the narration has someone turn or speak to: "she said to Mary"."""
+        return {cid for m in self.listener.finditer(narration) if (cid := self.names.leading(m["who"]))}
 
     def beat(self, segments: Sequence[Segment], expected: str | None) -> Attribution | None:
         """A character doing something in the paragraph's narration is usually the one who speaks."""
@@ -1271,6 +1286,11 @@ class Attributor:
             state.last_paragraph = paragraph
             return []
         addressed, named_self, called = self.addressed(quotes)
+        # "She turned to her husband and murmured": the one turned to is spoken to, as if named
+        # in the quotation, so neither its speaker nor anyone but the likeliest to answer.
+        turned_to = {cid for seg in paragraph.segments if seg.kind == "narration" for cid in self.turned_to(seg.text)}
+        addressed |= turned_to - named_self
+        called |= turned_to - named_self
         evidence = self.turn_evidence(paragraph)
         # A paragraph of narration and then a bare quotation: the narration was most likely
         # about its speaker, when one character clearly dominates it (twice anyone else's salience).

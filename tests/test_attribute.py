@@ -533,6 +533,12 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             ),
             [("sartre", "tag"), ("hook", "tag"), ("king", "tag")],
         ),
+        # the one the narration has someone turn to is spoken to: the likeliest to answer
+        (
+            "“It is cold,” said Mr. Keeper.\n\nAda turned to Stranger. “Will you have tea?”\n\n“Gladly.”",
+            OFFICE_CAST,
+            [("keeper", "tag"), ("ada", "beat"), ("stranger", "vocative")],
+        ),
         # a rank in a name describes its owner: "Captain Smollett" is "the captain"
         (
             "“Ready?” asked Doctor Livesey.\n\n“Ready,” said the captain.",
