@@ -18,10 +18,10 @@ Attribution"), from the most precise cue to the least:
    ("No.", "Very much."); it usually continues the same speech when it opens with a connective
    ("However,", "As for") or when one speaker is in the middle of a long argument. A name
    inside a quotation, or the one the narration has someone turn to ("she said to Mary"), is
-   the person addressed (a vocative), never the speaker; a bare
-   quotation after a paragraph of narration about one character is likeliest theirs; a
-   first-person narrator, or the character a third-person scene's narration names most, takes
-   part in most of the conversations they are heard in.
+   the person addressed (a vocative), never the speaker; a bare quotation after a paragraph of
+   narration about one character is likeliest theirs; a first-person narrator, or the
+   character a third-person scene's narration names most, takes part in most of the
+   conversations they are heard in.
 
 One paragraph, one speaker. A pronoun goes to the most salient character of its gender
 (Salience: subjects over objects, recent sentences over old ones); with nobody of its gender in
@@ -157,6 +157,8 @@ DETERMINER: Final = (
     r"then|than|so|is|was|were|had|has|said)\b)[a-z][\w-]*\s+){0,2})"
 )
 DETERMINER_ONLY: Final = re.compile(DETERMINER)
+# What opens a description of a person: "the young woman", "his wife", "my host".
+DESCRIBING: Final = r"(?:[Tt]he|[Hh]is|[Hh]er|[Tt]heir|[Mm]y|[Oo]ur)"
 ARTICLES: Final = frozenset({"The", "A", "An"})
 # Words of a name that name nobody in particular (two-letter ones like "Mr" are skipped anyway).
 TITLES: Final = (
@@ -182,7 +184,7 @@ RANKS: Final = frozenset(
 APPOSITION: Final = re.compile(
     # (not "my friend," or "your": "Goodbye, my friend, Jim." calls Jim)
     r"\b(?:his|her|our|their|the)\s+(?:[a-z-]+\s+)?(?:"
-    + "|".join(sorted({*PERSON_NOUNS, *RANKS, "partner", "servant", "cousin", "name"}))
+    + "|".join(sorted({*PERSON_NOUNS, *RANKS, "partner", "servant", "name"}))
     + r"),$"
 )
 MAX_PARTICIPANTS: Final = 10
@@ -344,6 +346,8 @@ ABBREVIATED_TITLES: Final = (
     "Sgt",
 )
 ABBREVIATIONS: Final = re.compile(rf"\b({'|'.join(ABBREVIATED_TITLES)})\b\.?")
+# What may stand before a name without being one: "Madame", "Mr.".
+HONORIFICS: Final = TITLES - ARTICLES | set(ABBREVIATED_TITLES)
 
 
 def name_key(text: str) -> str:
@@ -450,12 +454,10 @@ class Names:
                     pairs.append((form[:1].lower() + form[1:], cid))
                     pairs.append((form.split(maxsplit=1)[1], cid))
         pairs.sort(key=lambda p: -len(p[0]))  # longest first: "Mr. Holmes" before "Holmes"
-        # A cast typed with ' must still find the ’ of a typeset text, and the other way round.
-        # One pair of lookarounds around all the names: a pair per name made this, the
-        # builder's hot path, ten times slower.
         # A word of a full name is not that name when another name follows it: "Captain Flint"
-        # is not Captain Smollett, "Anna Pavlovna" not Anna Karenina. (Longest first still:
-        # "Jean-Paul" before "Jean".)
+        # is not Captain Smollett, "Anna Pavlovna" not Anna Karenina. Only those words carry a
+        # lookahead of their own; the word boundaries are one pair around all the names (a pair
+        # per name made this, the builder's hot path, ten times slower).
         names = "|".join(
             rf"{name_pattern(form)}(?!{NEXT_NAME})" if form in partial else name_pattern(form) for form, _ in pairs
         )
@@ -468,17 +470,16 @@ class Names:
         # "Lenin’s study" mentions Lenin too, though "said Mr. Buchanan's wife" is not his tag.
         self.possessed = re.compile(rf"(?<![\w’'])(?:{names})(?=['’]s\b|['’](?!\w)|(?![\w’']))") if pairs else None
 
-    def most_named(self, paragraphs: Iterable[Paragraph]) -> str | None:
-        """The character the narration of these paragraphs names most: in a third-person
-        narration that follows one character through a scene (Emma at Box Hill, Carol at the
-        party), that one."""
-        counts = Counter(
-            cid
-            for paragraph in paragraphs
-            for segment in paragraph.segments
-            if segment.kind == "narration"
-            for _, _, cid in self.mentions(segment.text)
-        )
+    def narration_mentions(self, paragraph: Paragraph) -> list[str]:
+        """The characters a paragraph's narration names, in order, possessives included."""
+        return [cid for s in paragraph.segments if s.kind == "narration" for _, _, cid in self.mentions(s.text)]
+
+    @staticmethod
+    def most_named(named: Iterable[Sequence[str]]) -> str | None:
+        """The character named most in these paragraphs' narration (narration_mentions of each):
+        in a third-person narration that follows one character through a scene (Emma at Box
+        Hill, Carol at the party), that one."""
+        counts = Counter(cid for mentions in named for cid in mentions)
         (first, most), (_, second) = [*counts.most_common(2), (None, 0), (None, 0)][:2]
         # (a tie, or a passage too short to tell, follows nobody)
         return first if most >= FOCAL_MIN and most > second else None
@@ -501,9 +502,7 @@ class Names:
         a cast that calls him "sergeant") or a personal pronoun."""
         names = f"{DETERMINER}?(?:{self.voice}|{self.alternatives})|" if self.alternatives else ""
         nouns = "|".join(PERSON_NOUNS)
-        described = (
-            rf"\b(?:[Tt]he|[Hh]is|[Hh]er|[Mm]y|[Oo]ur|[Tt]heir)\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:{nouns})\b(?![’'])"
-        )
+        described = rf"\b{DESCRIBING}\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:{nouns})\b(?![’'])"
         return rf"(?P<who>{names}\b(?:[Hh]e|[Ss]he|I|[Ww]e|[Tt]hey|[Ss]ome(?:one|body))\b|{described})"
 
     def leading(self, text: str) -> str | None:
@@ -532,6 +531,11 @@ NOT_A_VERB: Final = re.compile(
     r"until|since|through|across|along|round|around|behind|beside|between|beyond|near|under|against|"
     r"toward|towards|without|within)\b"
 )
+
+
+SENTENCE_OVER: Final = re.compile(r"[.!?](?:\s|$)")
+# A name ends the quotation, or punctuation follows it: "Wrong, Pestaña." (matched at the name's end).
+SET_OFF_AFTER: Final = re.compile(r"\s*(?:$|[,.!?;—…])")
 
 
 def verb_follows(text: str, end: int) -> bool:
@@ -738,17 +742,13 @@ class Attributor:
             else r"(?!)"
         )
         words = r"\s+[a-z][\w'’-]*(?:\s+[a-z][\w'’-]*){0,3})"
-        honorific = "|".join(sorted(TITLES - ARTICLES | set(ABBREVIATED_TITLES)))
+        honorific = "|".join(sorted(HONORIFICS))
         # (not "Mr. Keeper's": a possessive is somebody else's)
         proper = rf"(?P<name>(?:(?:{honorific})\.?\s+)?[A-Z][\w-]+(?:\s+[A-Z][\w-]+){{0,2}})(?![\w'’-])"
         self.verb_name = re.compile(rf"^(?:{verbs}|{PHRASAL_VERBS}){ADVERB}\s+{proper}")
         self.name_verb = re.compile(rf"^{CONJUNCTION}{proper}\s+(?:{verbs})\b")
-        self.verb_description = re.compile(
-            rf"^(?:{verbs}|{PHRASAL_VERBS}){ADVERB}\s+(?P<desc>(?:the|his|her|their|my|our){words}"
-        )
-        self.description_verb = re.compile(
-            rf"^(?P<desc>(?:[Tt]he|[Hh]is|[Hh]er|[Tt]heir|[Mm]y|[Oo]ur){words}\s+(?:{verbs})\b"
-        )
+        self.verb_description = re.compile(rf"^(?:{verbs}|{PHRASAL_VERBS}){ADVERB}\s+(?P<desc>{DESCRIBING}{words}")
+        self.description_verb = re.compile(rf"^(?P<desc>{DESCRIBING}{words}\s+(?:{verbs})\b")
         self.heard = re.compile(rf"\s+(?:(?P<object>him|her|them)|{subject})\s+(?P<verb>{verbs}|say|speak|talk)\b")
         # "... he said to her, " or, right against the quotation, "Everybody then murmured" and
         # "I heard Mr. Hubble remark that".
@@ -758,8 +758,9 @@ class Attributor:
         self.uncast: dict[tuple[int, int], str] = {}
         """(paragraph, quotation) -> the description its tag used that names no character
         ("the lawyer"), for a person to add to the cast."""
-        self.paragraphs: list[Paragraph] = []
-        """Every paragraph read so far, in order (Record.index points into it)."""
+        self.named: list[list[str]] = []
+        """For every paragraph read so far, in order, the characters its narration names
+        (Record.index points into it)."""
         self.state = Conversation()
         self.salience = Salience(self.names, self.gender, self.narrator)
 
@@ -802,30 +803,24 @@ class Attributor:
                 return fits[0], "gender"
             if fits:
                 return fits[0], "pronoun"
-            if expected and self.gender(expected) == gender and expected != self.narrator:
-                return expected, "gender"
-            # ...or, before any has been named, any of the cast (the conversation chooses).
-            for cid in [*reversed(self.state.mentions + self.state.speakers[-2:]), *self.cast.characters]:
-                if cid != self.narrator and self.gender(cid) == gender:
-                    return cid, "gender"
-            return None
+            # ...or the one the conversation expects, or, before any has been named, any of the
+            # cast (the conversation chooses).
+            cid = self.of_gender(gender, expected)
+            return (cid, "gender") if cid else None
         cid = self.names.leading(who)
         if cid:
             return cid, "name"
         gender = PERSON_NOUNS.get(who.split()[-1].lower())
-        if gender is None:
-            return None
-        fits = [
-            c
-            for c in [
-                *nearby,
-                *([expected] if expected else []),
-                *reversed(self.state.mentions + self.state.speakers[-2:]),
-                *self.cast.characters,
-            ]
-            if c and c != self.narrator and c != UNKNOWN and self.gender(c) == gender
-        ]
-        return (fits[0], "described") if fits else None
+        cid = self.of_gender(gender, *nearby, expected) if gender else None
+        return (cid, "described") if cid else None
+
+    def of_gender(self, gender: str, *likeliest: str | None) -> str | None:
+        """The first character of this gender, other than the narrator: among likeliest, then
+        the last mentioned or heard, then the whole cast in order."""
+        candidates = [*likeliest, *reversed(self.state.mentions + self.state.speakers[-2:]), *self.cast.characters]
+        return next(
+            (c for c in candidates if c and c not in (self.narrator, UNKNOWN) and self.gender(c) == gender), None
+        )
 
     def gender(self, cid: str) -> str:
         """A character's gender for "he" and "she"; a group has none."""
@@ -878,8 +873,8 @@ class Attributor:
         """The description or name a tag gives its speaker when it names nobody in the cast:
         "said the lawyer quietly" -> "the lawyer", "said Captain Flint" -> "Captain Flint"."""
         named = self.verb_name.match(after.text) or self.name_verb.match(after.text)
-        lone_title = named and named["name"] in TITLES | set(ABBREVIATED_TITLES)  # ("said Mr. Keeper's wife")
-        if named and not lone_title and named["name"] not in ("I", "We", "They", "He", "She"):
+        # (not "Mr" of "said Mr. Keeper's wife", nor "We said")
+        if named and named["name"] not in HONORIFICS and named["name"].lower() not in SUBJECT_PRONOUNS:
             return None if self.names.find(named["name"]) else named["name"]
         m = self.verb_description.match(after.text)
         before_verb = m is None and (m := self.description_verb.match(after.text))
@@ -999,9 +994,8 @@ class Attributor:
                     named_self.add(cid)
                     continue
                 before = text[max(0, start - 60) : start].rstrip()
-                after = text[end:].lstrip()
                 set_off = start == 0 or not before or before.endswith((",", "!", "?", "—", ";", "."))
-                closed = not after or after[0] in ",.!?;—…"
+                closed = bool(SET_OFF_AFTER.match(text, end))
                 if set_off and closed and not APPOSITION.search(before):
                     result.add(cid)
                     opening = bisect.bisect_left(ends, start) == 0
@@ -1040,7 +1034,9 @@ class Attributor:
             return False
         return bool(REPLY_TAG.match(segments[1].text.lstrip()))
 
-    def turn_evidence(self, paragraph: Paragraph) -> TurnEvidence:
+    def turn_evidence(self, paragraph: Paragraph, replied: bool) -> TurnEvidence:
+        """What the paragraph's opening and the one before say about a change of speaker;
+        replied: its first quotation is tagged as a reply (replies)."""
         previous = self.state.last_paragraph
         first = apostrophes(paragraph.quotes[0].text.lstrip("—-–… "))
         prior = previous.quotes[-1].text.rstrip() if previous is not None and previous.quotes else ""
@@ -1048,7 +1044,7 @@ class Attributor:
         after_question = prior.endswith("?")
         return TurnEvidence(
             after_question=after_question,
-            answer=bool(ANSWERS.match(first)) or self.replies(paragraph),
+            answer=bool(ANSWERS.match(first)) or replied,
             addresses=bool(ADDRESS.match(first)) or any(start < 3 for start, _, _ in self.names.find(first[:40])),
             connective=bool(CONNECTIVES.match(first)),
             long_run=bool(
@@ -1095,7 +1091,7 @@ class Attributor:
         # In third-person narration, the one the scene follows: the character its narration
         # (from a little before the conversation to its end) names most.
         indices = [r.index for r in records if r.index is not None]
-        scene = self.paragraphs[max(0, min(indices) - CONVERSATION_GAP) : max(indices) + 1] if indices else []
+        scene = self.named[max(0, min(indices) - CONVERSATION_GAP) : max(indices) + 1] if indices else []
         lead = self.narrator or self.names.most_named(scene)
         heard = any(r.anchor and r.anchor.speaker == lead for r in records)
         narrator_bonus = w.narrator_bonus if heard else 0.0
@@ -1247,7 +1243,7 @@ class Attributor:
         if state.is_over or not state.speakers:
             return
         # A sentence that is over: not "I said--", the tag of the quotation that follows.
-        matches = [m for m in self.reported.finditer(text) if re.search(r"[.!?]\s", text[m.end() :] + " ")]
+        matches = [m for m in self.reported.finditer(text) if SENTENCE_OVER.search(text, m.end())]
         hit = self.resolve(matches[-1]["who"]) if matches else None
         if hit is None or hit[1] == "described":
             return
@@ -1272,7 +1268,8 @@ class Attributor:
         state.speakers.append(hit[0])
 
     def paragraph(self, paragraph: Paragraph) -> list[Attribution]:
-        self.paragraphs.append(paragraph)
+        named = self.names.narration_mentions(paragraph)
+        self.named.append(named)
         state = self.state
         if paragraph.scene_break:
             state.reset()
@@ -1281,7 +1278,7 @@ class Attributor:
         if not quotes:
             self.reported_turn(paragraph)
             self.salience.read(paragraph.text)
-            state.mention(c for _, _, c in self.names.mentions(paragraph.text) if c != self.narrator)
+            state.mention(c for c in named if c != self.narrator)
             state.narration_gap += 1
             state.last_paragraph = paragraph
             return []
@@ -1291,7 +1288,8 @@ class Attributor:
         turned_to = {cid for seg in paragraph.segments if seg.kind == "narration" for cid in self.turned_to(seg.text)}
         addressed |= turned_to - named_self
         called |= turned_to - named_self
-        evidence = self.turn_evidence(paragraph)
+        replied = self.replies(paragraph)
+        evidence = self.turn_evidence(paragraph, replied)
         # A paragraph of narration and then a bare quotation: the narration was most likely
         # about its speaker, when one character clearly dominates it (twice anyone else's salience).
         in_mind = None
@@ -1346,7 +1344,7 @@ class Attributor:
         if chosen is None:
             # A quotation tagged as someone's answer ("was the reply") has its speaker; someone
             # acting later in the paragraph is not a clue to who.
-            beat = None if self.replies(paragraph) else self.beat(segments, hint)
+            beat = None if replied else self.beat(segments, hint)
             chosen = next((a for a in per_quote if a), None) or beat
             if chosen is not None and chosen.speaker in addressed:
                 chosen = None
@@ -1374,7 +1372,7 @@ class Attributor:
             last = a if a and a.cue != "beat" else last
             result.append(a if a and a.cue != "beat" else (last or chosen))
 
-        state.mention(c for s in segments if s.kind == "narration" for _, _, c in self.names.mentions(s.text))
+        state.mention(named)
         speaker = result[-1].speaker
         if speaker != UNKNOWN:
             if state.is_over:

@@ -43,6 +43,11 @@ OPEN_DOUBLE: Final = "“„«"
 CLOSE_DOUBLE: Final = "”»"
 OPEN_SINGLE: Final = "‘"
 CLOSE_SINGLE: Final = "’"
+# A quotation mark opens after a space or one of these: (“, [‘, —“.
+OPENS_AFTER: Final = "([—–-"
+# ...and so at the start of a word: what a regex puts before an opening mark.
+WORD_START: Final = rf"(?:^|(?<=[\s{re.escape(OPENS_AFTER)}]))"
+STRAIGHT_SINGLE_CLOSE: Final = re.compile(r"'(?!\w)")
 NEXT_CURLY_DOUBLE: Final = re.compile("[" + OPEN_DOUBLE + CLOSE_DOUBLE + "]")
 ANY_MARK: Final = re.compile("[" + re.escape(OPEN_DOUBLE + CLOSE_DOUBLE + OPEN_SINGLE + CLOSE_SINGLE + "\"'") + "]")
 
@@ -268,11 +273,9 @@ def parse_number(word: str) -> int | None:
 # quotation mark. At a sentence's start it may be one ("'Twas brillig,' said Jo.").
 ELISION_WORDS: Final = r"(?:em|tis|tisn|twas|twere|twould|tain|twon|cause|ud|un)\b"
 ELISION: Final = re.compile(ELISION_WORDS, re.IGNORECASE)
-STRAIGHT_DOUBLE_OPENING: Final = re.compile(r"""(?:^|(?<=[\s(\[—–-]))"\w""", re.MULTILINE)
+STRAIGHT_DOUBLE_OPENING: Final = re.compile(rf"""{WORD_START}"\w""", re.MULTILINE)
 # Counted for the style only: a capital (or a dash) after the mark, so 'em and 'ud do not count.
-STRAIGHT_SINGLE_OPENING: Final = re.compile(
-    rf"""(?:^|(?<=[\s(\[—–-]))'(?!(?i:{ELISION_WORDS}))[A-Z—–-]""", re.MULTILINE
-)
+STRAIGHT_SINGLE_OPENING: Final = re.compile(rf"""{WORD_START}'(?!(?i:{ELISION_WORDS}))[A-Z—–-]""", re.MULTILINE)
 
 
 def quote_style(text: str) -> Literal["double", "single"]:
@@ -283,7 +286,7 @@ def quote_style(text: str) -> Literal["double", "single"]:
     apostrophe at the start of a word ('em, 'Tis, '83) is not counted as an opening.
     """
     doubles = sum(text.count(c) for c in OPEN_DOUBLE)
-    singles = len(re.findall(r"(?:^|(?<=[\s(\[—–-]))‘", text))
+    singles = len(re.findall(rf"{WORD_START}‘", text))
     if singles or doubles:
         return "single" if singles > doubles else "double"
     # Straight marks: whichever opens more quotations is the main one, so that a British
@@ -306,9 +309,9 @@ def split_quotations(
     """Split a paragraph into narration and quotations, in order.
 
     Handles curly and straight marks, quotations nested inside (kept as part of the outer
-    quotation; curly double marks to any depth), apostrophes, and a quotation left open at the end of the paragraph: a
-    speech that goes on in the next paragraph (continues: the next paragraph opens with a
-    quotation mark), or else a missing closing mark (never_closes).
+    quotation; curly double marks to any depth), apostrophes, and a quotation left open at the
+    end of the paragraph: a speech that goes on in the next paragraph (continues: the next
+    paragraph opens with a quotation mark), or else a missing closing mark (never_closes).
 
     With single marks, a closing mark after a word and before a space may be an apostrophe
     (the Dawsons’ dog, goin’ home). It is taken as one while a later mark can still close the
@@ -321,6 +324,8 @@ def split_quotations(
     inside = False
     maybe_closed_at: int | None = None  # where in buf the last mark that may close the quotation is
     nested = 0  # curly double marks opened inside the quotation and not yet closed
+    # where the last straight ' that could close a quotation is (one not before a letter)
+    last_close = max((m.start() for m in STRAIGHT_SINGLE_CLOSE.finditer(paragraph)), default=-1)
     outer_end = len(paragraph) if continues else max(paragraph.rfind(c) for c in CLOSE_DOUBLE)
 
     def flush(kind: Literal["narration", "quote"], closed: bool = True) -> None:
@@ -351,8 +356,12 @@ def split_quotations(
         ch = paragraph[i]
         prev = paragraph[i - 1] if i > 0 else " "
         nxt = paragraph[i + 1] if i + 1 < n else " "
-        opening = is_opening_mark(ch, prev, nxt, style) or (not inside and opens_before_nested(paragraph, i, style))
-        if opening and ch == "'" and not straight_single_opens(paragraph, i, inside, maybe_closed_at is not None):
+        opening = opens_at(paragraph, i, style) if not inside else is_opening_mark(ch, prev, nxt, style)
+        if (
+            opening
+            and ch == "'"
+            and not straight_single_opens(paragraph, i, inside, maybe_closed_at is not None, last_close)
+        ):
             opening = False  # "in 'em hills", "the 'scape pipes": an apostrophe
         if inside and maybe_closed_at is not None and opening:
             close_at_last_maybe()
@@ -388,7 +397,7 @@ def split_quotations(
     return segments
 
 
-def straight_single_opens(paragraph: str, i: int, inside: bool, maybe_closed: bool) -> bool:
+def straight_single_opens(paragraph: str, i: int, inside: bool, maybe_closed: bool, last_close: int) -> bool:
     """Whether a straight ' at paragraph[i] that may open a quotation does.
 
     Before a capital it does. Before an elided word ('em, 'Twas) or a small letter ('scape
@@ -408,7 +417,7 @@ def straight_single_opens(paragraph: str, i: int, inside: bool, maybe_closed: bo
             j -= 1
         if j >= 0 and paragraph[j] not in ".!?:;—–-(":
             return False
-    return bool(re.search(r"'(?!\w)", paragraph[i + 1 :]))
+    return last_close > i  # (a mark further on can close it)
 
 
 def closes_before_next_opening(paragraph: str, i: int, outer_end: int) -> bool:
@@ -421,19 +430,25 @@ def closes_before_next_opening(paragraph: str, i: int, outer_end: int) -> bool:
 
 def opens_quotation(paragraph: str, style: Literal["double", "single"]) -> bool:
     """Whether a paragraph starts with a quotation mark that opens a quotation."""
-    return bool(paragraph) and (
-        is_opening_mark(paragraph[0], " ", paragraph[1:2] or " ", style) or opens_before_nested(paragraph, 0, style)
-    )
+    return bool(paragraph) and opens_at(paragraph, 0, style)
 
 
-def opens_before_nested(paragraph: str, i: int, style: Literal["double", "single"]) -> bool:
-    """A straight " set off by a space from the quotation nested in it opens it:
-    `" 'It's wonderful how you can turn words,' as Polonius says," laughed Ivan.`"""
+# `" 'It's wonderful…,' as Polonius says," laughed Ivan.`: a straight " set off by a space from
+# the quotation nested in it still opens it.
+SPACED_NESTED_OPENING: Final = re.compile(r"[ \u00a0\u200a\u2009]+['‘]\w")
+
+
+def opens_at(paragraph: str, i: int, style: Literal["double", "single"]) -> bool:
+    """Whether the mark at paragraph[i], outside any quotation, opens one."""
+    prev = paragraph[i - 1] if i > 0 else " "
+    nxt = paragraph[i + 1] if i + 1 < len(paragraph) else " "
+    if is_opening_mark(paragraph[i], prev, nxt, style):
+        return True
     return (
         style == "double"
         and paragraph[i] == '"'
-        and (i == 0 or paragraph[i - 1].isspace() or paragraph[i - 1] in "([—–-")
-        and bool(re.match(r"[ \u00a0\u200a\u2009]+['‘]\w", paragraph[i + 1 :]))
+        and (prev.isspace() or prev in OPENS_AFTER)
+        and bool(SPACED_NESTED_OPENING.match(paragraph, i + 1))
     )
 
 
@@ -442,11 +457,11 @@ def is_opening_mark(ch: str, prev: str, nxt: str, style: str) -> bool:
         if ch in OPEN_DOUBLE:
             return True
         # A straight mark opens when it starts a word.
-        return ch == '"' and (prev.isspace() or prev in "([—–-") and not nxt.isspace()
+        return ch == '"' and (prev.isspace() or prev in OPENS_AFTER) and not nxt.isspace()
     if ch == OPEN_SINGLE:
         return True
     # 'Go!', '_You_ did', '...well', '--So you' open; 'em and goin' do not.
-    return ch == "'" and (prev.isspace() or prev in "([—–-") and (nxt.isalnum() or nxt in "_…—–-")
+    return ch == "'" and (prev.isspace() or prev in OPENS_AFTER) and (nxt.isalnum() or nxt in "_…—–-")
 
 
 def is_closing_mark(ch: str, prev: str, nxt: str, style: str) -> bool:
