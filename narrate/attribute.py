@@ -198,6 +198,10 @@ TAG_REACH: Final = 300
 # How many paragraphs of narration end a conversation.
 CONVERSATION_GAP: Final = 3
 LONG_SPEECH_WORDS: Final = 40
+# ...and of a paragraph that carries an argument on (TurnEvidence.long_run): a sentence or more.
+ARGUMENT_WORDS: Final = 15
+# What turns a speech to its listener: a question, or "you".
+TURNS_TO_LISTENER: Final = re.compile(r"\?|\byou(?:r|rs|rself|rselves)?\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -227,7 +231,8 @@ class Weights:
     connective: float = 2.5
     """It opens with a connective that carries a speech on ("However,")."""
     long_run: float = 1.5
-    """It and the previous paragraph are both long speeches, with no question between."""
+    """A long speech with no question at its end, and after it a long one or one that carries
+    the argument on (TurnEvidence.long_run)."""
     after_narration: float = 0.5
     """Narration came between: the same speaker becomes likelier (a beat, then more words)."""
     third_speaker: float = 1.5
@@ -663,7 +668,10 @@ class TurnEvidence:
     connective: bool
     """It opens with a connective that carries a speech on ("However,", "As for")."""
     long_run: bool
-    """It and the previous paragraph are both long speeches, with no question between."""
+    """The previous paragraph is a long speech with no question at its end, and this one is long
+    too, or carries the argument on without turning to the listener: no question, no "you", no
+    name, no answer. A reply turns to the one it answers; an argument carried over several
+    paragraphs, each closing its quotation, does not."""
     after_narration: bool
     """Narration came between it and the previous quotation."""
 
@@ -1042,17 +1050,22 @@ class Attributor:
         prior = previous.quotes[-1].text.rstrip() if previous is not None and previous.quotes else ""
         words = lambda p: sum(len(q.text.split()) for q in p.quotes)  # noqa: E731
         after_question = prior.endswith("?")
+        answer = bool(ANSWERS.match(first)) or replied
+        addresses = bool(ADDRESS.match(first)) or any(start < 3 for start, _, _ in self.names.find(first[:40]))
+        long_run = False
+        if prior and not after_question and words(previous) >= LONG_SPEECH_WORDS:
+            length = words(paragraph)
+            speech = " ".join(q.text for q in paragraph.quotes)
+            long_run = length >= LONG_SPEECH_WORDS or (
+                length >= ARGUMENT_WORDS
+                and not (answer or addresses or TURNS_TO_LISTENER.search(speech) or self.names.find(speech))
+            )
         return TurnEvidence(
             after_question=after_question,
-            answer=bool(ANSWERS.match(first)) or replied,
-            addresses=bool(ADDRESS.match(first)) or any(start < 3 for start, _, _ in self.names.find(first[:40])),
+            answer=answer,
+            addresses=addresses,
             connective=bool(CONNECTIVES.match(first)),
-            long_run=bool(
-                prior
-                and not after_question
-                and words(previous) >= LONG_SPEECH_WORDS
-                and words(paragraph) >= LONG_SPEECH_WORDS
-            ),
+            long_run=long_run,
             after_narration=self.state.narration_gap > 0,
         )
 

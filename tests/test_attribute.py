@@ -123,6 +123,21 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             FIRST_PERSON_CAST,
             [("lenin", "tag"), ("pestana", "alternation"), ("pestana", "continuation")],
         ),
+        # after a long speech, a paragraph that argues on without turning to the listener (no
+        # question, no "you", no name) is the same speech; one that says "you" is a reply
+        *[
+            (
+                "“Will you stay?” Lenin asked.\n\n“No. We came to study the unions, and we have seen enough of them"
+                " to know that they are run from above, by men who were never elected and who answer to nobody but"
+                f" the party that put them there.”\n\n“A union that does not choose its own officers is {end}”",
+                FIRST_PERSON_CAST,
+                [("lenin", "tag"), ("pestana", "answer"), expected],
+            )
+            for end, expected in [
+                ("not a union at all, but an office of the state with a union’s name.", ("pestana", "continuation")),
+                ("not a union, as you will find out in time.", ("lenin", "alternation")),
+            ]
+        ],
         # an answer to a question comes from someone else, even someone the text never names
         (
             "“Are you coming?” asked Alice.\n\n“No.”\n\n“Why not?”",
