@@ -40,6 +40,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Final
 
+from .errors import TextError
 from .script import CHECK_BELOW, UNCAST_NOTE, CastScript, Turn
 from .text import Chapter, Paragraph, Segment
 from .voices import NARRATOR, UNKNOWN, CastSpec
@@ -1455,6 +1456,8 @@ def build_script(chapter: Chapter, cast: CastSpec, source: str | None = None) ->
                     scene_break=scene_break,
                 )
             )
+    if not turns:
+        raise TextError(f"{source or 'the chapter'}: the text has no words to read; put the chapter's text in it")
     return CastScript(
         chapter=chapter.number or 0,
         title=chapter.title,

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from narrate.attribute import DEFAULT_WEIGHTS, attribute_chapter, build_script, sentences
+from narrate.errors import TextError
 from narrate.script import CHECK_BELOW, UNCAST, load_script, summarize
 from narrate.text import load_chapter, parse_chapter
 from narrate.voices import CastSpec
@@ -639,6 +640,12 @@ def test_the_summary_counts_what_is_marked_for_review() -> None:
     script = build_script(parse_chapter(text), THIRD_PERSON_CAST)
     assert [t.check for t in script.turns if t.confidence is not None] == [False, False, True]
     assert summarize(script) == "5 turns, 3 quotations: 2 sure (confidence >= 0.9), 0 likely, 1 to check, 0 unknown"
+
+
+def test_a_chapter_with_nothing_to_read_is_refused_with_its_fix() -> None:
+    # The CLI refuses an empty file before building; a library caller gets the same error.
+    with pytest.raises(TextError, match=r"^texts/empty\.txt: the text has no words to read; put the chapter's"):
+        build_script(parse_chapter("\n\n"), THIRD_PERSON_CAST, source="texts/empty.txt")
 
 
 def test_shipped_chapter_19_script_matches_its_text() -> None:
