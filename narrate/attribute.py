@@ -759,6 +759,8 @@ class Attributor:
         self.verb_description = re.compile(rf"^(?:{verbs}|{PHRASAL_VERBS}){ADVERB}\s+(?P<desc>{DESCRIBING}{words}")
         self.description_verb = re.compile(rf"^(?P<desc>{DESCRIBING}{words}\s+(?:{verbs})\b")
         self.heard = re.compile(rf"\s+(?:(?P<object>him|her|them)|{subject})\s+(?P<verb>{verbs}|say|speak|talk)\b")
+        # ...and before the quotation: "Then I heard him say, “…”"
+        self.heard_before = re.compile(rf"\b(?:heard|overheard){self.heard.pattern}(?:[^.!?]*[:,—–-]|\s+that)?\s*$")
         # "... he said to her, " or, right against the quotation, "Everybody then murmured" and
         # "I heard Mr. Hubble remark that".
         self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?P<verb>{verbs})\b(?:[^.!?]*[:,—–-]|\s+that)?\s*$")
@@ -915,6 +917,11 @@ class Attributor:
         # comma before the verb ("the company, until Mr. Hubble solved it by saying,"), not one
         # inside a clause set off by commas ("Mrs. Hubble, sure that I would come to no good,
         # asked,").
+        if heard := self.heard_before.search(clause):
+            # "I heard him say," is his speech, not mine.
+            who = OBJECT_SUBJECT[heard["object"]] if heard["object"] else heard["who"]
+            hit = self.resolve(who, expected, nearby, answering)
+            return found(hit[0], BEFORE_CUES[hit[1]]) if hit else None
         m = None
         for subject in reversed(list(self.subject.finditer(clause))):
             if m := self.before_adjacent.match(clause, subject.start()):

@@ -530,12 +530,14 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             cast_of(anna=woman("Anna", "Madame Karenina"), myakaya=woman("Princess Myakaya")),
             [("myakaya", "pronoun tag")],
         ),
-        # "I heard him say" is a tag even after a full stop
-        (
-            "Stranger went to the door.\n\n“Mr. Keeper is out.” I heard him say.",
-            cast_of(narrator="me", me=man("Mark"), stranger=man("Stranger")),
-            [("stranger", "pronoun tag")],
-        ),
+        # "I heard him say" is a tag even after a full stop, or before the quotation
+        *[
+            (text, cast_of(narrator="me", me=man("Mark"), stranger=man("Stranger")), [("stranger", "pronoun tag")])
+            for text in [
+                "Stranger went to the door.\n\n“Mr. Keeper is out.” I heard him say.",
+                "Stranger went to the door.\n\nThen I heard him say, “Mr. Keeper is out.”",
+            ]
+        ],
         # the longest name first, partial or not; a rank yields to another character's own alias;
         # an -ing word ends a description only when more follows ("The old king" is "the king")
         (
