@@ -69,6 +69,12 @@ SELF_NAMING: Final = re.compile(r"\b(?:[Mm]y name is|[Mm]y name['’]s|I am|I['�
 ASKS_NAME: Final = re.compile(
     r"\b(?:your|thy|yer)\s+(?:\w+\s+)?name\b[^.!]*\?\s*$|^\W*(?:\w+\s+)?name\W*\?\s*$", re.IGNORECASE
 )
+# "said nothing", "made no answer", "did not reply": kept silent.
+SILENCE: Final = (
+    r"(?:(?:said|answered|replied|returned|spoke|uttered)\s+(?:nothing|not\s+a\s+word|never\s+a\s+word)"
+    r"|(?:made|gave|returned)\s+no\s+(?:answer|reply|response)"
+    r"|(?:did|could|would)\s*(?:\s+not|n['’]t)\s+(?:answer|reply|respond|speak|say\s+(?:anything|a\s+word)))\b"
+)
 # "I was asked.", "he was told": the subject is the one spoken to. Only speech verbs: "Ada was
 # surprised." is a beat like any other.
 PASSIVE: Final = (
@@ -765,6 +771,9 @@ class Attributor:
         # "I heard Mr. Hubble remark that".
         self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?P<verb>{verbs})\b(?:[^.!?]*[:,—–-]|\s+that)?\s*$")
         self.sentence_subject = re.compile(rf"(?:^|[.!?;]\s+|—\s*){CONJUNCTION}{subject}(?!{PASSIVE}){ADVERB}\s+[a-z]")
+        # "Sam made no answer.", "The man writhed with pain, but said not a word." (a clause
+        # between is short: a bounded look keeps a long run-on sentence linear)
+        self.silent = re.compile(rf"{subject}{ADVERB}(?:[^.!?;]{{0,60}}?,\s+(?:but|and)\s+|\s+){SILENCE}")
         self.reported = re.compile(rf"(?:^|[.!?;]\s+){subject}{ADVERB}\s+(?:{verbs}|{REPORTED_VERBS})\b")
         self.uncast: dict[tuple[int, int], str] = {}
         """(paragraph, quotation) -> the description its tag used that names no character
@@ -980,6 +989,11 @@ class Attributor:
     def turned_to(self, narration: str) -> set[str]:
         """Characters the narration has someone turn or speak to: "she said to Mary"."""
         return {cid for m in self.listener.finditer(narration) if (cid := self.names.leading(m["who"]))}
+
+    def kept_silent(self, narration: str) -> set[str]:
+        """Characters the narration names as keeping silent: "Sam said nothing." Whatever was
+        said in the paragraph was not theirs, and most likely said to them."""
+        return {hit[0] for m in self.silent.finditer(narration) if (hit := self.resolve(m["who"])) and hit[1] == "name"}
 
     def beat(self, segments: Sequence[Segment], expected: str | None) -> Attribution | None:
         """A character doing something in the paragraph's narration is usually the one who speaks."""
@@ -1309,6 +1323,8 @@ class Attributor:
         turned_to = {cid for seg in paragraph.segments if seg.kind == "narration" for cid in self.turned_to(seg.text)}
         addressed |= turned_to - named_self
         called |= turned_to - named_self
+        silent = {cid for seg in paragraph.segments if seg.kind == "narration" for cid in self.kept_silent(seg.text)}
+        addressed |= silent
         replied = self.replies(paragraph)
         evidence = self.turn_evidence(paragraph, replied)
         # A paragraph of narration and then a bare quotation: the narration was most likely
@@ -1354,7 +1370,10 @@ class Attributor:
         # A name set off inside the quotation is the listener: a beat or pronoun pointing at
         # that character points at the wrong one.
         per_quote = [
-            None if a and a.cue not in ("tag", "first-person tag") and a.speaker in addressed else a for a in per_quote
+            None
+            if a and (a.speaker in silent or (a.cue not in ("tag", "first-person tag") and a.speaker in addressed))
+            else a
+            for a in per_quote
         ]
         tags = [a for a in per_quote if a and a.cue != "beat"]
         chosen = tags[0] if tags else None

@@ -139,6 +139,20 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
                 ("not a union, as you will find out in time.", ("lenin", "alternation")),
             ]
         ],
+        # whoever keeps silent did not say it, and was most likely spoken to
+        *[
+            (
+                f"The captain came up to Sam.\n\n“Will you answer me?” {silence}",
+                cast_of(captain=man("The captain"), sam=man("Sam")),
+                [("captain", "mention")],
+            )
+            for silence in [
+                "Sam made no answer.",
+                "Sam said not a word.",
+                "Sam didn’t reply.",
+                "Sam winced with pain, but said nothing.",
+            ]
+        ],
         # an answer to a question comes from someone else, even someone the text never names
         (
             "“Are you coming?” asked Alice.\n\n“No.”\n\n“Why not?”",
