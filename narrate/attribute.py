@@ -40,9 +40,8 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Final
 
-from .errors import TextError
 from .script import CHECK_BELOW, UNCAST_NOTE, CastScript, Turn
-from .text import Chapter, Paragraph, Segment
+from .text import Chapter, Paragraph, Segment, require_words
 from .voices import NARRATOR, UNKNOWN, CastSpec
 
 SPEECH_VERBS: Final = frozenset(
@@ -73,7 +72,7 @@ ASKS_NAME: Final = re.compile(
 SILENCE: Final = (
     r"(?:(?:said|answered|replied|returned|spoke|uttered)\s+(?:nothing|not\s+a\s+word|never\s+a\s+word)"
     r"|(?:made|gave|returned)\s+no\s+(?:answer|reply|response)"
-    r"|(?:did|could|would)\s*(?:\s+not|n['’]t)\s+(?:answer|reply|respond|speak|say\s+(?:anything|a\s+word)))\b"
+    r"|(?:did|could|would)(?:\s+not|n['’]t)\s+(?:answer|reply|respond|speak|say\s+(?:anything|a\s+word)))\b"
 )
 # "I was asked.", "he was told": the subject is the one spoken to. Only speech verbs: "Ada was
 # surprised." is a beat like any other.
@@ -557,6 +556,15 @@ def verb_follows(text: str, end: int) -> bool:
 
 OBJECT_PRONOUNS: Final = {"him": "male", "his": "male", "her": "female", "hers": "female"}
 OBJECT_SUBJECT: Final = {"him": "he", "her": "she", "them": "they"}
+
+
+def heard_subject(tag: re.Match[str]) -> str:
+    """Who a tag's match names as speaking: its subject, or the one heard ("I heard him say")
+    when the match has an 'object' group (Attributor.heard)."""
+    heard = tag.groupdict().get("object")
+    return OBJECT_SUBJECT[heard] if heard else tag["who"]
+
+
 GENDERED_PRONOUNS: Final = {**PRONOUN_GENDER, **OBJECT_PRONOUNS}
 
 
@@ -883,8 +891,7 @@ class Attributor:
                 # "I heard him say.": the one heard is the speaker, and it is a tag.
                 m, speech = heard, True
             continuing = m["verb"].split()[0] in CONTINUING_VERBS
-            who = OBJECT_SUBJECT[m["object"]] if m.re is self.heard and m["object"] else m["who"]
-            hit = self.resolve(who, expected, nearby, None if continuing else answering)
+            hit = self.resolve(heard_subject(m), expected, nearby, None if continuing else answering)
             if hit and (speech or (hit[0] != UNKNOWN and hit[1] != "described")):
                 return found(hit[0], TAG_CUES[hit[1]] if speech else "beat")
         return None
@@ -921,16 +928,15 @@ class Attributor:
         # long sentence keeps a page-long run-on sentence (Molly Bloom's) from costing minutes.
         if len(clause) > TAG_REACH:
             clause = clause[clause.find(" ", len(clause) - TAG_REACH) + 1 :]
+        if heard := self.heard_before.search(clause):
+            # "Then I heard him say," is his speech, not mine.
+            hit = self.resolve(heard_subject(heard), expected, nearby, answering)
+            return found(hit[0], BEFORE_CUES[hit[1]]) if hit else None
         # The subject right before the verb ("... and then he said:") before any earlier one
         # ("I gave him the details he asked for and then he said:"); then the last one with no
         # comma before the verb ("the company, until Mr. Hubble solved it by saying,"), not one
         # inside a clause set off by commas ("Mrs. Hubble, sure that I would come to no good,
         # asked,").
-        if heard := self.heard_before.search(clause):
-            # "I heard him say," is his speech, not mine.
-            who = OBJECT_SUBJECT[heard["object"]] if heard["object"] else heard["who"]
-            hit = self.resolve(who, expected, nearby, answering)
-            return found(hit[0], BEFORE_CUES[hit[1]]) if hit else None
         m = None
         for subject in reversed(list(self.subject.finditer(clause))):
             if m := self.before_adjacent.match(clause, subject.start()):
@@ -1452,6 +1458,7 @@ def attribute(chapter: Chapter, cast: CastSpec, weights: Weights = DEFAULT_WEIGH
 
 def build_script(chapter: Chapter, cast: CastSpec, source: str | None = None) -> CastScript:
     """The cast script of a chapter: narration to the narrator, quotations to characters."""
+    require_words(chapter, source or "the chapter")
     turns: list[Turn] = []
     if chapter.heading:
         turns.append(Turn(speaker=NARRATOR, text=chapter.heading, paragraph=0))
@@ -1469,6 +1476,8 @@ def build_script(chapter: Chapter, cast: CastSpec, source: str | None = None) ->
             cue, check = a.cue, a.confidence < CHECK_BELOW
             if segment.never_closes:
                 cue, check = f"{cue}; the quotation never closes: check where it ends", True
+            if segment.never_opens:
+                cue, check = f"{cue}; the quotation never opens: check where it starts", True
             if uncast := attributor.uncast.get((p, q)):
                 cue, check = cue + UNCAST_NOTE.format(uncast), True
             turns.append(
@@ -1482,8 +1491,6 @@ def build_script(chapter: Chapter, cast: CastSpec, source: str | None = None) ->
                     scene_break=scene_break,
                 )
             )
-    if not turns:
-        raise TextError(f"{source or 'the chapter'}: the text has no words to read; put the chapter's text in it")
     return CastScript(
         chapter=chapter.number or 0,
         title=chapter.title,

@@ -96,7 +96,7 @@ def write_chapter_script(
     output: Path | None = None,
 ) -> ScriptResult:
     """Write scripts/chapter-N.yaml. Over an existing script, the person's speakers are kept for
-    every turn whose text did not change (force: start afresh). With output, write the
+    every turn whose text did not change (keep_corrections; force: start afresh). With output, write the
     builder's own attribution there instead, and leave the chapter's script alone."""
     path = output or project.script_path(chapter)
     script = make_script(project, chapter, voices_path=voices_path, encoding=encoding)

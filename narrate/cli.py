@@ -207,8 +207,11 @@ def script(
             result = write_chapter_script(
                 project, chapter, force=force, voices_path=cast_path, encoding=encoding, output=output
             )
-    kept = f"; kept your speakers for {result.kept} unchanged turns" if result.kept else ""
-    click.echo(f"Wrote {project.relative(result.path)}: {summarize(result.script)}{kept}")
+    first, *advice = summarize(result.script).split("\n")
+    if result.kept:
+        turns = "turn" if result.kept == 1 else "turns"
+        first += f"; kept your speaker where it differs from the builder's on {result.kept} unchanged {turns}"
+    click.echo("\n".join([f"Wrote {project.relative(result.path)}: {first}", *advice]))
 
 
 @cli.command()

@@ -108,10 +108,14 @@ def save_script(script: CastScript, path: Path) -> None:
 
 
 def keep_corrections(built: CastScript, edited: CastScript) -> tuple[CastScript, int]:
-    """The new script, with every turn whose text did not change taken from the person's script.
+    """The new script, keeping the person's speaker on every turn whose text did not change.
 
     Turns are matched in order on their text (difflib), so corrections survive edits to the
-    chapter elsewhere. Returns the merged script and how many turns came from the old one.
+    chapter elsewhere. Where the old speaker is the builder's new one, or 'unknown' (which
+    nobody sets, since a build refuses it), the new turn is taken whole: its confidence and
+    cue notes are the builder's latest, after a cast fix ("add the lawyer to the aliases and run
+    again") as much as after a text change. Returns the merged script and how many turns kept a
+    speaker other than the builder's.
     """
     old_texts = [t.text for t in edited.turns]
     new_texts = [t.text for t in built.turns]
@@ -121,6 +125,8 @@ def keep_corrections(built: CastScript, edited: CastScript) -> tuple[CastScript,
     for block in matcher.get_matching_blocks():
         for k in range(block.size):
             old, new = edited.turns[block.a + k], built.turns[block.b + k]
+            if old.speaker in (new.speaker, UNKNOWN):
+                continue
             turns[block.b + k] = old.model_copy(update={"paragraph": new.paragraph, "scene_break": new.scene_break})
             kept += 1
     return built.model_copy(update={"turns": turns}), kept

@@ -66,6 +66,9 @@ class Segment:
     """True for a quotation left open at the end of its paragraph when the next paragraph does
     not open with a quotation mark (nor is there one): a missing closing mark, not a speech
     that goes on over several paragraphs."""
+    never_opens: bool = False
+    """True for a quotation guessed from a closing mark that nothing opened: where it starts
+    is a guess (the whole paragraph up to the mark)."""
 
 
 @dataclass(frozen=True)
@@ -158,9 +161,14 @@ def load_chapter(path: Path, encoding: str = "utf-8") -> Chapter:
     """
     raw = read_bytes(path)
     chapter = parse_chapter(decode_text(raw, path, encoding))
-    if not any(p.segments for p in chapter.paragraphs):
-        raise TextError(f"{path}: the text has no words to read; put the chapter's text in it")
+    require_words(chapter, path)
     return replace(chapter, source_sha256=hash_bytes(raw))
+
+
+def require_words(chapter: Chapter, source: str | Path) -> None:
+    """Refuse a chapter with nothing to read (an empty file, or one with only a heading)."""
+    if not any(p.segments for p in chapter.paragraphs):
+        raise TextError(f"{source}: the text has no words to read; put the chapter's text in it")
 
 
 def parse_chapter(text: str) -> Chapter:
@@ -324,9 +332,13 @@ def split_quotations(
     inside = False
     maybe_closed_at: int | None = None  # where in buf the last mark that may close the quotation is
     nested = 0  # curly double marks opened inside the quotation and not yet closed
-    # where the last straight ' that could close a quotation is (one not before a letter)
-    last_close = max((m.start() for m in STRAIGHT_SINGLE_CLOSE.finditer(paragraph)), default=-1)
-    outer_end = len(paragraph) if continues else max(paragraph.rfind(c) for c in CLOSE_DOUBLE)
+    # Each worked out only for the style that reads it. In single style: where the last straight
+    # ' that could close a quotation is (one not before a letter). In double style: where the
+    # outer quotation can close at the latest.
+    last_close = (
+        max((m.start() for m in STRAIGHT_SINGLE_CLOSE.finditer(paragraph)), default=-1) if style == "single" else -1
+    )
+    outer_end = len(paragraph) if continues or style == "single" else max(paragraph.rfind(c) for c in CLOSE_DOUBLE)
 
     def flush(kind: Literal["narration", "quote"], closed: bool = True) -> None:
         text = "".join(buf).strip()
@@ -336,14 +348,18 @@ def split_quotations(
         if any(c.isalnum() for c in text):
             segments.append(Segment(kind=kind, text=text, closed=closed, never_closes=not closed and not continues))
 
+    def close_quotation() -> None:
+        nonlocal inside, maybe_closed_at, nested
+        flush("quote")
+        # (a nested quotation left open closes with the one around it)
+        inside, maybe_closed_at, nested = False, None, 0
+
     def close_at_last_maybe() -> None:
-        nonlocal inside, maybe_closed_at
         assert maybe_closed_at is not None
         after = buf[maybe_closed_at + 1 :]
         del buf[maybe_closed_at:]
-        flush("quote")
+        close_quotation()
         buf.extend(after)
-        inside, maybe_closed_at = False, None
 
     n = len(paragraph)
     done = 0
@@ -356,7 +372,7 @@ def split_quotations(
         ch = paragraph[i]
         prev = paragraph[i - 1] if i > 0 else " "
         nxt = paragraph[i + 1] if i + 1 < n else " "
-        opening = opens_at(paragraph, i, style) if not inside else is_opening_mark(ch, prev, nxt, style)
+        opening = opens_at(paragraph, i, style)
         if (
             opening
             and ch == "'"
@@ -378,8 +394,7 @@ def split_quotations(
             nested -= 1
             buf.append(ch)
         elif inside and is_closing_mark(ch, prev, nxt, style):
-            flush("quote")
-            inside, maybe_closed_at = False, None
+            close_quotation()
         else:
             if inside and may_be_apostrophe(ch, prev, nxt, style):
                 maybe_closed_at = len(buf)
@@ -393,7 +408,7 @@ def split_quotations(
     if segments and all(s.kind == "narration" for s in segments) and end[-1:] in closing and end[-2:-1] in ".!?,…":
         # No quotation opened, yet the paragraph ends with a closing mark after the speech's
         # last words: the source left out its opening mark ("We know business is eager for it.”).
-        return [Segment(kind="quote", text=end[:-1].strip().lstrip("`'\"‘“ "))]
+        return [Segment(kind="quote", text=end[:-1].strip().lstrip("`'\"‘“ "), never_opens=True)]
     return segments
 
 
@@ -415,7 +430,7 @@ def straight_single_opens(paragraph: str, i: int, inside: bool, maybe_closed: bo
         j = i - 1
         while j >= 0 and paragraph[j].isspace():
             j -= 1
-        if j >= 0 and paragraph[j] not in ".!?:;—–-(":
+        if j >= 0 and paragraph[j] not in ".!?:;" + OPENS_AFTER:
             return False
     return last_close > i  # (a mark further on can close it)
 

@@ -8,7 +8,7 @@ import pytest
 
 from narrate.attribute import DEFAULT_WEIGHTS, attribute_chapter, build_script, sentences
 from narrate.errors import TextError
-from narrate.script import CHECK_BELOW, UNCAST, load_script, summarize
+from narrate.script import CHECK_BELOW, UNCAST, keep_corrections, load_script, summarize
 from narrate.text import load_chapter, parse_chapter
 from narrate.voices import CastSpec
 
@@ -651,11 +651,37 @@ def test_built_script_reads_heading_first_and_marks_guesses_for_review() -> None
 
 
 def test_the_summary_counts_what_is_marked_for_review() -> None:
-    # A quotation that never closes is marked 'check: true' however sure its speaker is.
-    text = "“Come here,” said Alice.\n\n“I am coming,” said the Rabbit. “And I shall stay until the end"
+    # A quotation that never closes, or never opens, is marked 'check: true' however sure its
+    # speaker is.
+    text = (
+        "“Come here,” said Alice.\n\n“I am coming,” said the Rabbit. “And I shall stay until the end"
+        "\n\nAnd then I shall go.”"
+    )
     script = build_script(parse_chapter(text), THIRD_PERSON_CAST)
-    assert [t.check for t in script.turns if t.confidence is not None] == [False, False, True]
-    assert summarize(script) == "5 turns, 3 quotations: 2 sure (confidence >= 0.9), 0 likely, 1 to check, 0 unknown"
+    quotes = [t for t in script.turns if t.confidence is not None]
+    assert [t.check for t in quotes] == [False, False, True, True]
+    assert quotes[-1].cue is not None and quotes[-1].cue.endswith("; the quotation never opens: check where it starts")
+    assert summarize(script) == "6 turns, 4 quotations: 2 sure (confidence >= 0.9), 0 likely, 2 to check, 0 unknown"
+
+
+def test_a_rerun_after_the_cast_advice_takes_the_new_attribution_and_keeps_corrections() -> None:
+    text = "Mr. Keeper and Stranger sat down.\n\n“Good evening,” said the lawyer.\n\n“Evening,” said Stranger."
+    before = build_script(parse_chapter(text), cast_of(keeper=man("Mr. Keeper"), stranger=man("Stranger")))
+    assert "“the lawyer” ×1" in summarize(before)
+    # A person recasts Stranger's line, then adds "the lawyer" to Mr. Keeper's aliases as advised.
+    _, stranger = [i for i, t in enumerate(before.turns) if t.confidence is not None]
+    turns = list(before.turns)
+    turns[stranger] = turns[stranger].model_copy(update={"speaker": "keeper"})
+    edited = before.model_copy(update={"turns": turns})
+    fixed = cast_of(keeper=man("Mr. Keeper", "the lawyer"), stranger=man("Stranger"))
+    after = build_script(parse_chapter(text), fixed)
+    merged, kept = keep_corrections(after, edited)
+    assert kept == 1
+    assert [(t.speaker, t.cue, t.check) for t in merged.turns if t.confidence] == [
+        ("keeper", "tag", False),  # the builder's new turn, its "no character's alias" note gone
+        ("keeper", "tag", False),  # the person's correction
+    ]
+    assert summarize(merged) == "5 turns, 2 quotations: 2 sure (confidence >= 0.9), 0 likely, 0 to check, 0 unknown"
 
 
 def test_a_chapter_with_nothing_to_read_is_refused_with_its_fix() -> None:

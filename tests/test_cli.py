@@ -63,7 +63,7 @@ def test_script_keeps_a_persons_corrections_unless_forced(project: Path, tmp_pat
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("at the Kremlin", "in the Kremlin"))
     again = run("script", "--chapter", "3", "--project", project)
     assert again.exit_code == 0
-    assert again.output.endswith("; kept your speakers for 8 unchanged turns\n")
+    assert again.output.endswith("; kept your speaker where it differs from the builder's on 1 unchanged turn\n")
     rewritten = load_script(path)
     assert next(t for t in rewritten.turns if t.text == "Stay a little longer.").speaker == "pestana"
     assert any(t.text == "We went to see Lenin in the Kremlin." for t in rewritten.turns)

@@ -104,23 +104,45 @@ def test_no_cache_and_cache_clear(tone_project: Path, tone_engine) -> None:
     assert Cache(project.cache_dir).clear() == 0
 
 
+def running_in_group(pgid: int) -> list[int]:
+    """The processes of a process group that still run: not the ones that have exited and
+    wait to be reaped (a dead parent's workers are reaped by init, in its own time)."""
+    running = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        state, group = fields[0], int(fields[2])
+        if group == pgid and state != "Z":
+            running.append(int(stat.parent.name))
+    return running
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_an_interrupted_build_leaves_no_partial_file_and_resumes(project: Path, sig: signal.Signals) -> None:
     """Kill real builds of the short chapter at random moments; the output path only ever holds
     a whole file, and a build after that finishes from the cache."""
     p = Project(project)
     command = [sys.executable, "-m", "narrate", "build", "--chapter", "3", "--project", str(project), "-q"]
+    # A plain kill must find workers at work, so each of those builds renders every turn anew
+    # (with the cache, a build after the first can end before the kill).
+    killed = [*command, "--no-cache"] if sig == signal.SIGTERM else command
     rng = random.Random(sig)
     outcomes = []
     for _ in range(4):
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-        time.sleep(rng.uniform(0.05, 1.2))
+        process = subprocess.Popen(killed, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        # (a build without the cache takes about half a second: a plain kill comes within it)
+        time.sleep(rng.uniform(0.15, 0.45) if sig == signal.SIGTERM else rng.uniform(0.05, 1.2))
         if process.poll() is None and sig == signal.SIGTERM:
             process.terminate()  # a plain kill reaches narrate alone: its workers must not outlive it
         elif process.poll() is None:
             os.killpg(process.pid, sig)  # the whole group: Ctrl-C reaches the workers too
         _, stderr = process.communicate(timeout=60)
         outcomes.append(process.returncode)
+        if sig != signal.SIGKILL:
+            # narrate is gone, and so are its workers: nothing runs on in its process group.
+            assert running_in_group(process.pid) == [], "a worker outlived narrate"
         assert b"Traceback" not in stderr, stderr.decode()
         if sig != signal.SIGKILL:
             assert not list(p.output_dir.glob(".*.part")), "a partial file was left behind"
@@ -136,3 +158,4 @@ def test_an_interrupted_build_leaves_no_partial_file_and_resumes(project: Path, 
         assert set(outcomes) <= {0, 130, -signal.SIGINT}
     if sig == signal.SIGTERM:
         assert set(outcomes) <= {0, 143, -signal.SIGTERM}
+        assert set(outcomes) - {0}, outcomes  # at least one kill found narrate at work

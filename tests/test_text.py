@@ -41,6 +41,11 @@ Q = "quote"
             "“ ‘What is “Suliman” but Solomon?’ he said.” He laughed.",
             [(Q, "‘What is “Suliman” but Solomon?’ he said."), (N, "He laughed.")],
         ),
+        # ...and one left open when a straight mark closes the outer quotation ends with it
+        (
+            '“A “B" C” D. “E,” said F. He left.',
+            [(Q, "A “B"), (N, "C” D."), (Q, "E,"), (N, "said F. He left.")],
+        ),
         # ...but a stray opening mark typed for a closing one nests nothing
         (
             "“Come here,“ said Alice. “Now.” She left.",
@@ -148,6 +153,8 @@ def test_a_paragraph_with_only_a_closing_mark_is_a_quotation_missing_its_opening
         [(Q, "We know they want it.")],
         [(N, "He nodded.")],
     ]
+    # Where it starts is a guess, for a person to check.
+    assert [s.never_opens for p in chapter.paragraphs for s in p.segments] == [False, False, False, True, False]
 
 
 def test_a_quotation_may_open_with_an_elided_word() -> None:

@@ -129,9 +129,10 @@ class PiperEngine(Engine):
         """The settings, and for a voice given by path the size and modification time of its
         model: a model replaced at the same path renders anew, and only its turns do."""
         assert isinstance(settings, PiperSettings)
-        model, _ = self._voice_files(settings.voice)
         identity = settings.model_dump()
         if not any(package.voice == settings.voice for package in VOICE_PACKAGES):
+            # (a packaged voice's model changes only with its package, which version names)
+            model, _ = self._voice_files(settings.voice)
             stat = model.stat()
             identity["model"] = f"{model}:{stat.st_size}:{stat.st_mtime_ns}"
         return identity
