@@ -597,8 +597,17 @@ class Salience:
         self.gender = gender
         self.narrator = narrator
         self.scores: dict[str, float] = {}
+        self.last_subject: str | None = None
+        """The subject of the last sentence read, its first if it has several: "Dan stole up and
+        plucked Harvey by the elbow." A pronoun in the next sentence most likely continues it
+        (centering), though Harvey, mentioned in every sentence before, is more salient."""
         pronouns = "|".join(GENDERED_PRONOUNS)
         self.pronoun = re.compile(rf"\b(?:{pronouns})\b", re.IGNORECASE)
+
+    def forget(self) -> None:
+        """A new scene: nobody is in mind."""
+        self.scores.clear()
+        self.last_subject = None
 
     def ranked(self) -> list[str]:
         """Characters in mind, the most salient first."""
@@ -613,6 +622,7 @@ class Salience:
     def read(self, text: str) -> None:
         """Take in a stretch of narration."""
         for sentence in sentences(text):
+            self.last_subject = None
             self.scores = {c: v * self.DECAY for c, v in self.scores.items() if v * self.DECAY >= 1.0}
             before_sentence = dict(self.scores)
             # (start, end, character id, pronoun): a name has its id, a pronoun is resolved in turn.
@@ -636,6 +646,8 @@ class Salience:
                 opens = leads and not possessive
                 if opens and pronoun not in OBJECT_PRONOUNS:
                     subject = cid
+                    if self.last_subject is None:
+                        self.last_subject = cid
                     weights[cid] = self.SUBJECT
                 else:
                     weights[cid] = max(weights.get(cid, 0.0), self.MENTION)
@@ -1314,7 +1326,7 @@ class Attributor:
         state = self.state
         if paragraph.scene_break:
             state.reset()
-            self.salience.scores.clear()
+            self.salience.forget()
         quotes = paragraph.quotes
         if not quotes:
             self.reported_turn(paragraph)
@@ -1353,8 +1365,13 @@ class Attributor:
             if segment.kind != "quote":
                 self.salience.read(segment.text)
                 continue
-            # "Mrs. Sheridan joined them." just before a quotation: she is who "she said" means.
-            nearby = [*reversed(said), *self.salience.ranked()]
+            # "Mrs. Sheridan joined them." just before a quotation: she is who "she said" means,
+            # even when a character mentioned more often is more salient.
+            previous = state.last_paragraph
+            first_of_paragraph = previous is not None and not previous.quotes
+            narration_before = segments[i - 1].kind == "narration" if i else first_of_paragraph
+            lead = [self.salience.last_subject] if narration_before and self.salience.last_subject else []
+            nearby = [*reversed(said), *lead, *self.salience.ranked()]
             after = segments[i + 1] if i + 1 < len(segments) and segments[i + 1].kind == "narration" else None
             if after is not None and i + 2 < len(segments) and re.fullmatch(r"[^,;:.!?—]*\w", after.text.strip()):
                 after = None  # "Everybody then murmured" runs on into the next quotation: its tag

@@ -240,6 +240,20 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             OFFICE_CAST,
             [("stranger", "pronoun tag")],
         ),
+        # ...but the subject of the sentence just before the quotation beats a man more salient
+        # from earlier sentences (centering): Stranger is in every sentence, Mr. Keeper acts last
+        (
+            "Stranger came in. Stranger sat down, and Stranger waited.\n\nMr. Keeper stole up and touched"
+            " Stranger on the arm. “Not here,” he whispered.",
+            OFFICE_CAST,
+            [("keeper", "pronoun tag")],
+        ),
+        (
+            "Stranger came in. Stranger sat down, and Stranger waited.\n\nMr. Keeper looked at the ceiling"
+            " for a while, as Stranger talked on.\n\n“Hush!” he said at last.",
+            OFFICE_CAST,
+            [("keeper", "pronoun tag")],
+        ),
         # "chimed in the Queen": an irregular verb that speaks with its particle
         ("“And the gas,” chimed in the Queen.", THIRD_PERSON_CAST, [("queen", "tag")]),
         # a speaker giving their own name is not addressing anyone by it
