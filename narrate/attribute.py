@@ -115,6 +115,7 @@ TAG_CUES: Final = {
 SOFT_CUES: Final = frozenset({"gendered pronoun", "described"})
 BEFORE_CUES: Final = {**TAG_CUES, "name": "preceding tag"}
 PRONOUN_GENDER: Final = {"he": "male", "she": "female"}
+SENTENCE_PRONOUNS: Final = frozenset({"He", "She", "They", "We"})  # ("I" is a capital anywhere)
 # "said the amiable hostess", "the young man answered": a person described, not named. Only
 # their gender is sure; the conversation chooses among the characters who fit.
 PERSON_NOUNS: Final = {
@@ -880,7 +881,11 @@ class Attributor:
                 continue
             if re.match(PASSIVE, after.text[m.end("who") :]):
                 return
-            speech = m["verb"].split()[0] in SPEECH_VERBS or not quote.text.rstrip().endswith(".")
+            verb = m["verb"].split()[0]
+            # After "?" or "!" a lower-case pronoun goes on with the sentence ("“Why?” he
+            # frowned."), a capital starts one ("“Are you mad?” He raised his head."): a beat.
+            new_sentence = m["who"] in SENTENCE_PRONOUNS
+            speech = verb in SPEECH_VERBS or not (quote.text.rstrip().endswith(".") or new_sentence)
             # "and the Dormouse remarked," goes on with the narration: the tag of what follows.
             joined = m.start("who") > 0 and pattern is self.after_subject
             yield m, pattern is self.after_verb or (speech and not joined)
@@ -1024,18 +1029,20 @@ class Attributor:
                 return found(hit[0], "beat")
         return None
 
-    def addressed(self, quotes: Sequence[Segment]) -> tuple[set[str], set[str], set[str]]:
+    def addressed(self, quotes: Sequence[Segment]) -> tuple[set[str], set[str], set[str], list[set[str]]]:
         """Characters named as the person spoken to: "you are mistaken, Pestaña"; not one
         giving their own name ("My name is Hareton Earnshaw," or, asked it, "Van Weyden, sir."),
         who is likely the speaker, nor a description's apposition ("his wife, Juanita"):
         (addressed, named themselves, called: see Record.called)."""
         result, named_self, called = set(), set(), set()
+        each: list[set[str]] = []
         previous = self.state.last_paragraph
         asked_name = bool(previous and previous.quotes and ASKS_NAME.search(previous.quotes[-1].text))
         for i, quote in enumerate(quotes):
             text = quote.text
             # Where the quotation's sentences end, found once: a long speech full of names stays linear.
             ends = [m.start(2) for m in sentence_ends(text)]
+            each.append(set())
             for start, end, cid in self.names.find(text):
                 # (what comes just before a name is all that tells; the windows keep it linear)
                 if SELF_NAMING.search(text[max(0, start - 20) : start]) or (asked_name and i == 0 and start < 3):
@@ -1046,11 +1053,12 @@ class Attributor:
                 closed = bool(SET_OFF_AFTER.match(text, end))
                 if set_off and closed and not APPOSITION.search(before):
                     result.add(cid)
+                    each[-1].add(cid)
                     opening = bisect.bisect_left(ends, start) == 0
                     closing = i == len(quotes) - 1 and len(ends) - bisect.bisect_left(ends, end) <= 1
                     if opening or closing:
                         called.add(cid)
-        return result - named_self, named_self, called - named_self
+        return result - named_self, named_self, called - named_self, [e - named_self for e in each]
 
     # -- the conversation -------------------------------------------------------------
 
@@ -1335,7 +1343,7 @@ class Attributor:
             state.narration_gap += 1
             state.last_paragraph = paragraph
             return []
-        addressed, named_self, called = self.addressed(quotes)
+        addressed, named_self, called, each = self.addressed(quotes)
         # "She turned to her husband and murmured": the one turned to is spoken to, as if named
         # in the quotation, so neither its speaker nor anyone but the likeliest to answer.
         turned_to = {cid for seg in paragraph.segments if seg.kind == "narration" for cid in self.turned_to(seg.text)}
@@ -1390,20 +1398,38 @@ class Attributor:
                     said.remove(attribution.speaker)
                 said.append(attribution.speaker)
             per_quote.append(attribution)
-        # A name set off inside the quotation is the listener: a beat or pronoun pointing at
-        # that character points at the wrong one.
-        per_quote = [
-            None
-            if a and (a.speaker in silent or (a.cue not in ("tag", "first-person tag") and a.speaker in addressed))
-            else a
-            for a in per_quote
-        ]
-        tags = [a for a in per_quote if a and a.cue != "beat"]
-        chosen = tags[0] if tags else None
-        if chosen is None and state.last_paragraph is not None and not state.last_paragraph.quotes:
+        # "as I said to him:--" at the end of the paragraph before speaks for its first quotation.
+        introduced = None
+        if state.last_paragraph is not None and not state.last_paragraph.quotes:
             last = state.last_paragraph.segments[-1] if state.last_paragraph.segments else None
             if last is not None and last.text.rstrip().endswith((":", "—", "--", "–", ",")):
-                chosen = self.tag_before(last, hint, self.salience.ranked())
+                introduced = self.tag_before(last, hint, self.salience.ranked())
+        if introduced is not None and (per_quote[0] is None or per_quote[0].cue == "beat"):
+            per_quote[0] = introduced
+        # A name set off inside the quotation is the listener: a beat or pronoun pointing at
+        # that character points at the wrong one. A paragraph may hold two speakers, though:
+        # "“Are you mad, Van Helsing?” He looked up. “Would I were!” he said." A tag answers
+        # only for the quotations its speaker speaks, up to a tag naming someone else.
+        spoken_to = [addressed] * len(quotes)
+        if len(quotes) > 1:
+            # Who speaks each quotation as the tags have it: its own tag's speaker, else the one
+            # before it (the first tag's for those before any).
+            voices: list[str | None] = []
+            for a in per_quote:
+                voices.append(a.speaker if a and a.cue != "beat" else (voices[-1] if voices else None))
+            first = next((v for v in voices if v), None)
+            voices = [v or first for v in voices]
+            if len(set(voices)) > 1:
+                for j, voice in enumerate(voices):
+                    spoken_to[j] = set().union(*(each[k] for k, v in enumerate(voices) if v == voice)) | turned_to
+        per_quote = [
+            None
+            if a and (a.speaker in silent or (a.cue not in ("tag", "first-person tag") and a.speaker in spoken_to[j]))
+            else a
+            for j, a in enumerate(per_quote)
+        ]
+        tags = [a for a in per_quote if a and a.cue != "beat"]
+        chosen = tags[0] if tags else introduced
         if chosen is None:
             # A quotation tagged as someone's answer ("was the reply") has its speaker; someone
             # acting later in the paragraph is not a clue to who.

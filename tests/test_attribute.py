@@ -254,6 +254,20 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             OFFICE_CAST,
             [("keeper", "pronoun tag")],
         ),
+        # after "?" a capital pronoun opens a new sentence: a beat, not a tag
+        (
+            "Mr. Keeper came in.\n\n“Is it late?” He looked at the clock.",
+            OFFICE_CAST,
+            [("keeper", "beat")],
+        ),
+        # two speakers in one paragraph: the name the first one calls out does not rule out the
+        # second, whose own tag answers only for his words
+        (
+            "Stranger sat by the fire. Ada rose and said to him:--\n\n“Are you mad, Stranger?” He raised his head."
+            " “Would I were!” he said.",
+            OFFICE_CAST,
+            [("ada", "preceding tag"), ("stranger", "pronoun tag")],
+        ),
         # "chimed in the Queen": an irregular verb that speaks with its particle
         ("“And the gas,” chimed in the Queen.", THIRD_PERSON_CAST, [("queen", "tag")]),
         # a speaker giving their own name is not addressing anyone by it
