@@ -115,6 +115,8 @@ TAG_CUES: Final = {
 SOFT_CUES: Final = frozenset({"gendered pronoun", "described"})
 BEFORE_CUES: Final = {**TAG_CUES, "name": "preceding tag"}
 PRONOUN_GENDER: Final = {"he": "male", "she": "female"}
+# A colon at the end of narration, before a quotation ("and spoke:--", "as follows:").
+INTRODUCES: Final = re.compile(r":\W*$")
 SENTENCE_PRONOUNS: Final = frozenset({"He", "She", "They", "We"})  # ("I" is a capital anywhere)
 # "said the amiable hostess", "the young man answered": a person described, not named. Only
 # their gender is sure; the conversation chooses among the characters who fit.
@@ -1404,6 +1406,10 @@ class Attributor:
             last = state.last_paragraph.segments[-1] if state.last_paragraph.segments else None
             if last is not None and last.text.rstrip().endswith((":", "—", "--", "–", ",")):
                 introduced = self.tag_before(last, hint, self.salience.ranked())
+                if introduced is None and INTRODUCES.search(last.text) and self.salience.last_subject:
+                    # "He saw my hesitation, and went on:--": a colon hands the floor to the
+                    # sentence's subject, whatever the verb.
+                    introduced = found(self.salience.last_subject, "preceding tag")
         if introduced is not None and (per_quote[0] is None or per_quote[0].cue == "beat"):
             per_quote[0] = introduced
         # A name set off inside the quotation is the listener: a beat or pronoun pointing at

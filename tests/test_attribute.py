@@ -254,6 +254,12 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             OFFICE_CAST,
             [("keeper", "pronoun tag")],
         ),
+        # a colon hands the floor to its sentence's subject, whatever the verb
+        (
+            "Mr. Keeper looked at Ada for a long time, and nodded slowly:--\n\n“I know it.”",
+            OFFICE_CAST,
+            [("keeper", "preceding tag")],
+        ),
         # after "?" a capital pronoun opens a new sentence: a beat, not a tag
         (
             "Mr. Keeper came in.\n\n“Is it late?” He looked at the clock.",
