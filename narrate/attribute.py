@@ -1047,7 +1047,9 @@ class Attributor:
             each.append(set())
             for start, end, cid in self.names.find(text):
                 # (what comes just before a name is all that tells; the windows keep it linear)
-                if SELF_NAMING.search(text[max(0, start - 20) : start]) or (asked_name and i == 0 and start < 3):
+                # ("I, José da Silvestra, who am now dying...": a document's writer)
+                lead_in = text[max(0, start - 20) : start]
+                if SELF_NAMING.search(lead_in) or lead_in == "I, " or (asked_name and i == 0 and start < 3):
                     named_self.add(cid)
                     continue
                 before = text[max(0, start - 60) : start].rstrip()
@@ -1279,6 +1281,17 @@ class Attributor:
                 replace(a, confidence=min(a.confidence, sure)) if a.speaker == speaker else a for a in results
             ]
 
+    def signature(self, quotes: Sequence[Segment]) -> str | None:
+        """The character whose name is all a quotation holds ("VAN HELSING."), if any."""
+        if len(quotes) != 1:
+            return None
+        text = quotes[0].text.strip()
+        for form in (text, text.title()):
+            hits = self.names.find(form)
+            if len(hits) == 1 and not re.search(r"\w", form[: hits[0][0]] + form[hits[0][1] :]):
+                return hits[0][2]
+        return None
+
     def decoded_cue(self, records: list[Record], path: list[State], k: int) -> str:
         """What the conversation model based an untagged paragraph's speaker on."""
         record, speaker, before = records[k], path[k][0], path[k - 1][0] if k else None
@@ -1346,6 +1359,19 @@ class Attributor:
             state.last_paragraph = paragraph
             return []
         addressed, named_self, called, each = self.addressed(quotes)
+        signer = self.signature(quotes) if state.open_speaker else None
+        if signer:
+            # A letter quoted over several paragraphs, signed at its end: all of it is the signer's.
+            for n in range(len(self.records) - 1, -1, -1):
+                record = self.records[n]
+                if not (record.anchor and record.anchor.cue == "open quotation"):
+                    break
+                self.records[n] = replace(record, anchor=found(signer, "open quotation"))
+            state.open_speaker = signer
+            named_self.add(signer)
+            addressed.discard(signer)
+            called.discard(signer)
+            each = [e - {signer} for e in each]
         # "She turned to her husband and murmured": the one turned to is spoken to, as if named
         # in the quotation, so neither its speaker nor anyone but the likeliest to answer.
         turned_to = {cid for seg in paragraph.segments if seg.kind == "narration" for cid in self.turned_to(seg.text)}

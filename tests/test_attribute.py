@@ -254,6 +254,18 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             OFFICE_CAST,
             [("keeper", "pronoun tag")],
         ),
+        # a letter quoted over several paragraphs is its signer's, from its first line
+        (
+            "Stranger found a note on the table.\n\n“Dear Sir,\n\n“I write in haste. Meet me at noon.\n\n“ADA.”",
+            OFFICE_CAST,
+            [("ada", "mention"), ("ada", "open quotation"), ("ada", "open quotation")],
+        ),
+        # "I, Ada, ...": a document's writer names herself
+        (
+            "Stranger sat down with Mr. Keeper and read the will.\n\n“I, Ada, of sound mind, leave all to my cat.”",
+            OFFICE_CAST,
+            [("ada", "mention")],
+        ),
         # a colon hands the floor to its sentence's subject, whatever the verb
         (
             "Mr. Keeper looked at Ada for a long time, and nodded slowly:--\n\n“I know it.”",
