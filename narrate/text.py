@@ -332,6 +332,7 @@ def split_quotations(
     inside = False
     maybe_closed_at: int | None = None  # where in buf the last mark that may close the quotation is
     nested = 0  # curly double marks opened inside the quotation and not yet closed
+    nested_straight = 0  # ...and straight ones (straight_nests)
     # Each worked out only for the style that reads it. In single style: where the last straight
     # ' that could close a quotation is (one not before a letter). In double style: where the
     # outer quotation can close at the latest.
@@ -349,10 +350,10 @@ def split_quotations(
             segments.append(Segment(kind=kind, text=text, closed=closed, never_closes=not closed and not continues))
 
     def close_quotation() -> None:
-        nonlocal inside, maybe_closed_at, nested
+        nonlocal inside, maybe_closed_at, nested, nested_straight
         flush("quote")
         # (a nested quotation left open closes with the one around it)
-        inside, maybe_closed_at, nested = False, None, 0
+        inside, maybe_closed_at, nested, nested_straight = False, None, 0, 0
 
     def close_at_last_maybe() -> None:
         assert maybe_closed_at is not None
@@ -389,6 +390,15 @@ def split_quotations(
             # nested two deep does not close the outer one. (A stray “ with no ” of its own
             # before the next “, as in “Come here,“ said Alice, nests nothing.)
             nested += 1
+            buf.append(ch)
+        elif inside and ch == '"' and style == "double" and opening and straight_nests(paragraph, i, continues):
+            # "...old man Hasken he would hev it that the "East Wind" was a man-o'-war...": a
+            # straight mark that opens a word inside a quotation, closed again before the
+            # quotation's own closing mark, nests.
+            nested_straight += 1
+            buf.append(ch)
+        elif inside and nested_straight and ch == '"':
+            nested_straight -= 1
             buf.append(ch)
         elif inside and nested and ch in CLOSE_DOUBLE:
             nested -= 1
@@ -441,6 +451,16 @@ def closes_before_next_opening(paragraph: str, i: int, outer_end: int) -> bool:
     paragraph's last closing mark is (or its length, when the speech goes on in the next)."""
     found = NEXT_CURLY_DOUBLE.search(paragraph, i + 1)
     return bool(found and found[0] in CLOSE_DOUBLE and found.start() < outer_end)
+
+
+def straight_nests(paragraph: str, i: int, continues: bool) -> bool:
+    """Whether the straight " at paragraph[i], opening a word inside a quotation, opens a nested
+    one: the next straight mark closes (it ends a word), and another after it, or the next
+    paragraph, can still close the outer quotation."""
+    j = paragraph.find('"', i + 1)
+    if j < 0 or paragraph[j - 1].isspace() or paragraph[j - 1] in OPENS_AFTER:
+        return False
+    return continues or paragraph.find('"', j + 1) >= 0
 
 
 def opens_quotation(paragraph: str, style: Literal["double", "single"]) -> bool:

@@ -31,6 +31,14 @@ Q = "quote"
             [(Q, "The people will not ‘compel’ anything; it’s the people’s right.")],
         ),
         ("\"Don't say 'never,' Tom's friend,\" she said.", [(Q, "Don't say 'never,' Tom's friend,"), (N, "she said.")]),
+        # a straight double mark that opens a word inside a quotation nests, when its own closing
+        # mark comes before the outer one's...
+        (
+            '"He would hev it that the "East Wind" was a man-o\'-war," said Troop.',
+            [(Q, 'He would hev it that the "East Wind" was a man-o\'-war,'), (N, "said Troop.")],
+        ),
+        # ...but one with no closing mark after its own opens the next quotation
+        ('"Yes," said he. "Come.', [(Q, "Yes,"), (N, "said he."), (Q, "Come.")]),
         # a straight double mark set off by a space from the single mark nested in it opens
         (
             '" \'It\'s wonderful how you turn words,\' as Polonius says," laughed Ivan. "Well."',
