@@ -1035,7 +1035,7 @@ class Attributor:
         """Characters named as the person spoken to: "you are mistaken, Pestaña"; not one
         giving their own name ("My name is Hareton Earnshaw," or, asked it, "Van Weyden, sir."),
         who is likely the speaker, nor a description's apposition ("his wife, Juanita"):
-        (addressed, named themselves, called: see Record.called)."""
+        (addressed, named themselves, called: see Record.called, those addressed in each quotation)."""
         result, named_self, called = set(), set(), set()
         each: list[set[str]] = []
         previous = self.state.last_paragraph
