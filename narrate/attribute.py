@@ -1562,6 +1562,7 @@ def build_script(chapter: Chapter, cast: CastSpec, source: str | None = None) ->
                     paragraph=paragraph.number,
                     confidence=a.confidence,
                     cue=cue,
+                    guess=a.speaker,
                     check=check,
                     scene_break=scene_break,
                 )

@@ -25,8 +25,8 @@ UNCAST: Final = re.compile(re.escape(UNCAST_NOTE).replace(r"\{\}", "(.+?)"))
 
 SCRIPT_HEADER = """\
 # Cast script: one entry per turn, in reading order. Edit 'speaker' to recast a line
-# ('narrator' or a character id from voices.yaml); 'check: true' marks a guess to review.
-# 'paragraph' groups turns for pauses (0 is the heading).
+# ('narrator' or a character id from voices.yaml); 'check: true' marks a guess to review and
+# 'guess' is the builder's own (leave it). 'paragraph' groups turns for pauses (0: heading).
 """
 
 
@@ -45,6 +45,10 @@ class Turn(BaseModel):
     """For quotations: how sure the script builder was of the speaker."""
     cue: str | None = None
     """For quotations: what the builder based the speaker on."""
+    guess: str | None = None
+    """For quotations: the builder's own speaker. A person edits 'speaker' and leaves this, so a
+    rebuild tells their correction (speaker differs from guess) from a guess it may now make
+    better (keep_corrections)."""
     check: bool = False
     """True when a person should review the speaker."""
     scene_break: bool = False
@@ -111,11 +115,13 @@ def keep_corrections(built: CastScript, edited: CastScript) -> tuple[CastScript,
     """The new script, keeping the person's speaker on every turn whose text did not change.
 
     Turns are matched in order on their text (difflib), so corrections survive edits to the
-    chapter elsewhere. Where the old speaker is the builder's new one, or 'unknown' (which
-    nobody sets, since a build refuses it), the new turn is taken whole: its confidence and
-    cue notes are the builder's latest, after a cast fix ("add the lawyer to the aliases and run
-    again") as much as after a text change. Returns the merged script and how many turns kept a
-    speaker other than the builder's.
+    chapter elsewhere. A turn the person corrected (its speaker is not its builder's guess) keeps
+    their speaker. Any other turn, and one whose old speaker is the builder's new one, is taken
+    whole: its speaker, confidence and cue notes are the builder's latest, after a cast fix ("add
+    the lawyer to the aliases and run again") as much as after a text change or a better builder.
+    A turn with no guess (a script written by hand, or before guesses were kept) counts as
+    corrected unless its speaker is 'unknown', which nobody sets since a build refuses it.
+    Returns the merged script and how many turns kept a speaker other than the builder's.
     """
     old_texts = [t.text for t in edited.turns]
     new_texts = [t.text for t in built.turns]
@@ -125,9 +131,11 @@ def keep_corrections(built: CastScript, edited: CastScript) -> tuple[CastScript,
     for block in matcher.get_matching_blocks():
         for k in range(block.size):
             old, new = edited.turns[block.a + k], built.turns[block.b + k]
-            if old.speaker in (new.speaker, UNKNOWN):
+            corrected = old.speaker != (UNKNOWN if old.guess is None else old.guess)
+            if not corrected or old.speaker == new.speaker:
                 continue
-            turns[block.b + k] = old.model_copy(update={"paragraph": new.paragraph, "scene_break": new.scene_break})
+            update = {"paragraph": new.paragraph, "scene_break": new.scene_break, "guess": new.guess}
+            turns[block.b + k] = old.model_copy(update=update)
             kept += 1
     return built.model_copy(update={"turns": turns}), kept
 

@@ -730,6 +730,25 @@ def test_a_rerun_after_the_cast_advice_takes_the_new_attribution_and_keeps_corre
     assert summarize(merged) == "5 turns, 2 quotations: 2 sure (confidence >= 0.9), 0 likely, 0 to check, 0 unknown"
 
 
+def test_a_rerun_tells_a_correction_from_an_old_guess() -> None:
+    # Each quotation records the builder's guess; a speaker a person left as guessed follows the
+    # builder's new choice (a better builder, a cast fix), one they changed stays theirs.
+    text = "Mr. Keeper and Stranger sat down.\n\n“Good evening,” said Stranger.\n\n“Evening,” said Mr. Keeper."
+    cast = cast_of(keeper=man("Mr. Keeper"), stranger=man("Stranger"), clerk=man("The clerk"))
+    built = build_script(parse_chapter(text), cast)
+    first, second = [i for i, t in enumerate(built.turns) if t.confidence is not None]
+    assert (built.turns[first].guess, built.turns[second].guess) == ("stranger", "keeper")
+    turns = list(built.turns)
+    turns[first] = turns[first].model_copy(update={"speaker": "clerk", "guess": "clerk"})  # an old guess
+    turns[second] = turns[second].model_copy(update={"speaker": "clerk"})  # a correction
+    merged, kept = keep_corrections(built, built.model_copy(update={"turns": turns}))
+    assert kept == 1
+    assert [(merged.turns[i].speaker, merged.turns[i].guess) for i in (first, second)] == [
+        ("stranger", "stranger"),
+        ("clerk", "keeper"),
+    ]
+
+
 def test_a_chapter_with_nothing_to_read_is_refused_with_its_fix() -> None:
     # The CLI refuses an empty file before building; a library caller gets the same error.
     with pytest.raises(TextError, match=r"^texts/empty\.txt: the text has no words to read; put the chapter's"):

@@ -142,7 +142,7 @@ BAD_INPUTS = [
     (
         "cast script: missing key",
         editing(SCRIPT, "  text: Stay a little longer.\n", ""),
-        "{root}/scripts/chapter-3.yaml, turn 8, line 36: 'turns.7.text' is missing; add it",
+        "{root}/scripts/chapter-3.yaml, turn 8, line 39: 'turns.7.text' is missing; add it",
     ),
     (
         "cast script: unknown key (speker:)",
@@ -174,7 +174,7 @@ BAD_INPUTS = [
     (
         "an empty turn text",
         editing(SCRIPT, "text: Stay a little longer.", "text: ''"),
-        "{root}/scripts/chapter-3.yaml, turn 8, line 37: 'turns.7.text': the text is empty; write the words or "
+        "{root}/scripts/chapter-3.yaml, turn 8, line 40: 'turns.7.text': the text is empty; write the words or "
         "delete the turn (got '')",
     ),
     (
