@@ -115,6 +115,11 @@ TAG_CUES: Final = {
 SOFT_CUES: Final = frozenset({"gendered pronoun", "described"})
 BEFORE_CUES: Final = {**TAG_CUES, "name": "preceding tag"}
 PRONOUN_GENDER: Final = {"he": "male", "she": "female"}
+TITLE_NOTE: Final = "a name or title in the narration, nobody's speech: give it to the narrator"
+# A name or title in title case: "The Blue Boar", "The Shame of the Sun.", "Jack Straw's Castle".
+QUOTED_TITLE: Final = re.compile(
+    r"(?:The |A |An )?[A-Z][\w'’-]*(?:\s+(?:of|the|and|in|on|a|an|at|to|for|de|la|[A-Z][\w'’.-]*)){0,5}[.,;:]?"
+)
 # A colon at the end of narration, before a quotation ("and spoke:--", "as follows:").
 INTRODUCES: Final = re.compile(r":\W*$")
 SENTENCE_PRONOUNS: Final = frozenset({"He", "She", "They", "We"})  # ("I" is a capital anywhere)
@@ -288,6 +293,7 @@ class Weights:
 DEFAULT_WEIGHTS: Final = Weights()
 
 CONFIDENCE: Final = {
+    "title": 0.0,
     "tag": 0.95,
     "first-person tag": 0.95,
     "pronoun tag": 0.85,
@@ -1281,6 +1287,17 @@ class Attributor:
                 replace(a, confidence=min(a.confidence, sure)) if a.speaker == speaker else a for a in results
             ]
 
+    def names_a_place(self, segments: Sequence[Segment], i: int) -> bool:
+        """Whether the quotation segments[i] is a name or title set in the narration's sentence
+        ("dined at “Jack Straw's Castle” along with", "the last paragraph in “Overdue”"): in
+        title case, after a word of narration (after "the", "in", "at" or "of" when it is one
+        word), and no character's name."""
+        text = segments[i].text.strip()
+        before = segments[i - 1].text.rstrip() if i and segments[i - 1].kind == "narration" else ""
+        if not re.search(r"[A-Za-z]$", before) or not QUOTED_TITLE.fullmatch(text) or self.names.find(text):
+            return False
+        return len(text.split()) > 1 or before.rsplit(None, 1)[-1].lower() in ("the", "in", "at", "of")
+
     def signature(self, quotes: Sequence[Segment]) -> str | None:
         """The character whose name is all a quotation holds ("VAN HELSING."), if any."""
         if len(quotes) != 1:
@@ -1351,13 +1368,18 @@ class Attributor:
             state.reset()
             self.salience.forget()
         quotes = paragraph.quotes
-        if not quotes:
+        segments = paragraph.segments
+        if quotes and all(self.names_a_place(segments, i) for i, s in enumerate(segments) if s.kind == "quote"):
+            # "We dined at “Jack Straw's Castle”": a name or title quoted in the narration is
+            # nobody's speech, and the paragraph is narration.
+            paragraph = replace(paragraph, segments=(Segment(kind="narration", text=paragraph.text),))
+        if not paragraph.quotes:
             self.reported_turn(paragraph)
             self.salience.read(paragraph.text)
             state.mention(c for c in named if c != self.narrator)
             state.narration_gap += 1
             state.last_paragraph = paragraph
-            return []
+            return [found(UNKNOWN, "title")] * len(quotes)
         addressed, named_self, called, each = self.addressed(quotes)
         signer = self.signature(quotes) if state.open_speaker else None
         if signer:
@@ -1393,7 +1415,6 @@ class Attributor:
             if ranked and (len(ranked) == 1 or self.salience.scores[ranked[0]] >= 2 * self.salience.scores[ranked[1]]):
                 in_mind = ranked[0]
         hint = self.expected_speaker(evidence, addressed)
-        segments = paragraph.segments
         answering = self.answering(paragraph)
         per_quote: list[Attribution | None] = []
         said: list[str] = []  # speakers named by this paragraph's tags so far
@@ -1548,7 +1569,7 @@ def build_script(chapter: Chapter, cast: CastSpec, source: str | None = None) ->
                 )
                 continue
             q, a = next(quote_attributions)
-            cue, check = a.cue, a.confidence < CHECK_BELOW
+            cue, check = (TITLE_NOTE if a.cue == "title" else a.cue), a.confidence < CHECK_BELOW
             if segment.never_closes:
                 cue, check = f"{cue}; the quotation never closes: check where it ends", True
             if segment.never_opens:

@@ -254,6 +254,14 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             OFFICE_CAST,
             [("keeper", "pronoun tag")],
         ),
+        # a name or title quoted in the narration is nobody's speech; one word in title case is a
+        # title only after "the", "in", "at" or "of"
+        (
+            "Stranger and Ada dined at “The Blue Boar” that night.\n\n“Good,” said Stranger.",
+            OFFICE_CAST,
+            [("unknown", "title"), ("stranger", "tag")],
+        ),
+        ("Stranger followed it up with “Humbug.”", OFFICE_CAST, [("stranger", "beat")]),
         # a letter quoted over several paragraphs is its signer's, from its first line
         (
             "Stranger found a note on the table.\n\n“Dear Sir,\n\n“I write in haste. Meet me at noon.\n\n“ADA.”",
@@ -694,6 +702,13 @@ def test_built_script_reads_heading_first_and_marks_guesses_for_review() -> None
         ("pestana", "We cannot.", 2),
     ]
     assert [t.check for t in script.turns] == [False, False, False, True]
+
+
+def test_a_title_in_the_narration_is_marked_with_its_fix() -> None:
+    script = build_script(parse_chapter("Stranger sat in “The Blue Boar” all day."), OFFICE_CAST)
+    (title,) = [t for t in script.turns if t.confidence is not None]
+    assert (title.speaker, title.text, title.check) == ("unknown", "The Blue Boar", True)
+    assert title.cue == "a name or title in the narration, nobody's speech: give it to the narrator"
 
 
 def test_the_summary_counts_what_is_marked_for_review() -> None:
