@@ -61,7 +61,7 @@ SPEECH_VERBS: Final = frozenset(
     replying adding crying exclaiming whispering murmuring muttering calling shouting remarking""".split()
 )
 # "struck in Biggs's boy", "broke in the Hatter": irregular verbs that speak only with their particle.
-PHRASAL_VERBS: Final = r"(?:struck|broke|chimed|cut|put|burst|spoke|sang|rang)\s+(?:in|out|up|forth)"
+PHRASAL_VERBS: Final = r"(?:(?:struck|broke|chimed|cut|put|burst|spoke|sang|rang)\s+(?:in|out|up|forth)|went\s+on)"
 # "My name is", "I am": what a speaker says before their own name.
 SELF_NAMING: Final = re.compile(r"\b(?:[Mm]y name is|[Mm]y name['’]s|I am|I['’]m|[Cc]all me)\s+$")
 # A question asking the listener's name ("What is your name?", "Your name, sir?", "First name?").

@@ -296,6 +296,7 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
         ),
         # "chimed in the Queen": an irregular verb that speaks with its particle
         ("“And the gas,” chimed in the Queen.", THIRD_PERSON_CAST, [("queen", "tag")]),
+        ("Alice sat down.\n\n“And the gas,” went on the Queen.", THIRD_PERSON_CAST, [("queen", "tag")]),
         # a speaker giving their own name is not addressing anyone by it
         (
             "“Your name, sir?” asked Lenin.\n\n“Pestaña, comrade.”",
