@@ -1287,6 +1287,22 @@ class Attributor:
                 replace(a, confidence=min(a.confidence, sure)) if a.speaker == speaker else a for a in results
             ]
 
+    def introduced(self, before: Segment, opening: bool = False) -> Attribution | None:
+        """ "He saw my hesitation, and went on:--", "He could only stammer out:": a colon hands
+        the floor to the subject of its sentence (the last one read), whatever the verb. opening:
+        only a subject that opens the sentence ("The answer came back in the deepest voice Harvey
+        had ever heard:" is not Harvey's), as inside a paragraph, where narration before a
+        quotation more often sets a scene than hands over."""
+        subject = self.salience.last_subject
+        if not INTRODUCES.search(before.text) or subject is None:
+            return None
+        if opening:
+            m = self.sentence_subject.match(sentences(before.text)[-1].lstrip())
+            hit = self.resolve(m["who"], None, self.salience.ranked()) if m else None
+            if hit is None or hit[0] != subject:
+                return None
+        return found(subject, "preceding tag")
+
     def names_a_place(self, segments: Sequence[Segment], i: int) -> bool:
         """Whether the quotation segments[i] is a name or title set in the narration's sentence
         ("dined at “Jack Straw's Castle” along with", "the last paragraph in “Overdue”"): in
@@ -1440,7 +1456,11 @@ class Attributor:
             if unplaced and (described := self.uncast_description(after)):
                 self.uncast[(len(self.results), len(per_quote))] = described
             if (attribution is None or attribution.cue == "beat") and before is not None:
-                attribution = self.tag_before(before, hint, nearby, answers) or attribution
+                attribution = (
+                    self.tag_before(before, hint, nearby, answers)
+                    or self.introduced(before, opening=True)
+                    or attribution
+                )
             if attribution is not None and attribution.cue in ("tag", "pronoun tag", "gendered pronoun", "described"):
                 # most recent last, each once: a paragraph of a thousand tags stays linear
                 if attribution.speaker in said:
@@ -1452,11 +1472,7 @@ class Attributor:
         if state.last_paragraph is not None and not state.last_paragraph.quotes:
             last = state.last_paragraph.segments[-1] if state.last_paragraph.segments else None
             if last is not None and last.text.rstrip().endswith((":", "—", "--", "–", ",")):
-                introduced = self.tag_before(last, hint, self.salience.ranked())
-                if introduced is None and INTRODUCES.search(last.text) and self.salience.last_subject:
-                    # "He saw my hesitation, and went on:--": a colon hands the floor to the
-                    # sentence's subject, whatever the verb.
-                    introduced = found(self.salience.last_subject, "preceding tag")
+                introduced = self.tag_before(last, hint, self.salience.ranked()) or self.introduced(last)
         if introduced is not None and (per_quote[0] is None or per_quote[0].cue == "beat"):
             per_quote[0] = introduced
         # A name set off inside the quotation is the listener: a beat or pronoun pointing at

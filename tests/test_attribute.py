@@ -280,6 +280,12 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             OFFICE_CAST,
             [("keeper", "preceding tag")],
         ),
+        # ...inside a paragraph too, when the subject opens the sentence
+        (
+            "Ada watched Mr. Keeper run down the steps. He could only stammer out: “Dead.”",
+            OFFICE_CAST,
+            [("keeper", "preceding tag")],
+        ),
         # after "?" a capital pronoun opens a new sentence: a beat, not a tag
         (
             "Mr. Keeper came in.\n\n“Is it late?” He looked at the clock.",
