@@ -116,6 +116,10 @@ SOFT_CUES: Final = frozenset({"gendered pronoun", "described"})
 BEFORE_CUES: Final = {**TAG_CUES, "name": "preceding tag"}
 PRONOUN_GENDER: Final = {"he": "male", "she": "female"}
 TITLE_NOTE: Final = "a name or title in the narration, nobody's speech: give it to the narrator"
+# "He was always called “Mad Joe”": speech verbs that also name.
+NAMING_VERBS: Final = frozenset({"called"})
+# "I, José da Silvestra, who am now dying...": a document's writer names themselves.
+WRITER: Final = re.compile(r"\bI,\s$")
 # A name or title in title case: "The Blue Boar", "The Shame of the Sun.", "Jack Straw's Castle".
 QUOTED_TITLE: Final = re.compile(
     r"(?:The |A |An )?[A-Z][\w'’-]*(?:\s+(?:of|the|and|in|on|a|an|at|to|for|de|la|[A-Z][\w'’.-]*)){0,5}[.,;:]?"
@@ -890,8 +894,9 @@ class Attributor:
             if re.match(PASSIVE, after.text[m.end("who") :]):
                 return
             verb = m["verb"].split()[0]
-            # After "?" or "!" a lower-case pronoun goes on with the sentence ("“Why?” he
-            # frowned."), a capital starts one ("“Are you mad?” He raised his head."): a beat.
+            # After a quotation that does not end on a full stop ("?", "!", a dash), a lower-case
+            # pronoun goes on with the sentence ("“Why?” he frowned."), a capital starts one ("“Are
+            # you mad?” He raised his head."): a beat.
             new_sentence = m["who"] in SENTENCE_PRONOUNS
             speech = verb in SPEECH_VERBS or not (quote.text.rstrip().endswith(".") or new_sentence)
             # "and the Dormouse remarked," goes on with the narration: the tag of what follows.
@@ -1053,9 +1058,8 @@ class Attributor:
             each.append(set())
             for start, end, cid in self.names.find(text):
                 # (what comes just before a name is all that tells; the windows keep it linear)
-                # ("I, José da Silvestra, who am now dying...": a document's writer)
                 lead_in = text[max(0, start - 20) : start]
-                if SELF_NAMING.search(lead_in) or lead_in == "I, " or (asked_name and i == 0 and start < 3):
+                if SELF_NAMING.search(lead_in) or WRITER.search(lead_in) or (asked_name and i == 0 and start < 3):
                     named_self.add(cid)
                     continue
                 before = text[max(0, start - 60) : start].rstrip()
@@ -1306,19 +1310,28 @@ class Attributor:
     def names_a_place(self, segments: Sequence[Segment], i: int) -> bool:
         """Whether the quotation segments[i] is a name or title set in the narration's sentence
         ("dined at “Jack Straw's Castle” along with", "the last paragraph in “Overdue”"): in
-        title case, after a word of narration (after "the", "in", "at" or "of" when it is one
-        word), and no character's name."""
+        title case, after a word of narration that is no speech verb ("Ada said “Good
+        Morning.”" is speech), after "the", "in", "at" or "of" when it is one word, and no
+        character's name. (paragraph() takes a paragraph for narration only when all its
+        quotations are such names: next to speech, a title-case line is more likely speech.)"""
         text = segments[i].text.strip()
         before = segments[i - 1].text.rstrip() if i and segments[i - 1].kind == "narration" else ""
-        if not re.search(r"[A-Za-z]$", before) or not QUOTED_TITLE.fullmatch(text) or self.names.find(text):
+        last_word = before.rsplit(None, 1)[-1].lower() if before else ""
+        if not re.search(r"[A-Za-z]$", before) or last_word in SPEECH_VERBS - NAMING_VERBS:
             return False
-        return len(text.split()) > 1 or before.rsplit(None, 1)[-1].lower() in ("the", "in", "at", "of")
+        if not QUOTED_TITLE.fullmatch(text) or self.names.find(text):
+            return False
+        return len(text.split()) > 1 or last_word in ("the", "in", "at", "of")
 
-    def signature(self, quotes: Sequence[Segment]) -> str | None:
-        """The character whose name is all a quotation holds ("VAN HELSING."), if any."""
-        if len(quotes) != 1:
+    def signature(self, paragraph: Paragraph) -> str | None:
+        """The character whose name is all a paragraph holds, as a closed quotation not called out
+        ("“VAN HELSING.”", not "“Ada!” he shouted."), if any."""
+        segments = paragraph.segments
+        if len(segments) != 1 or segments[0].kind != "quote" or not segments[0].closed:
             return None
-        text = quotes[0].text.strip()
+        text = segments[0].text.strip()
+        if text.endswith(("!", "?")):
+            return None
         for form in (text, text.title()):
             hits = self.names.find(form)
             if len(hits) == 1 and not re.search(r"\w", form[: hits[0][0]] + form[hits[0][1] :]):
@@ -1397,7 +1410,7 @@ class Attributor:
             state.last_paragraph = paragraph
             return [found(UNKNOWN, "title")] * len(quotes)
         addressed, named_self, called, each = self.addressed(quotes)
-        signer = self.signature(quotes) if state.open_speaker else None
+        signer = self.signature(paragraph) if state.open_speaker else None
         if signer:
             # A letter quoted over several paragraphs, signed at its end: all of it is the signer's.
             for n in range(len(self.records) - 1, -1, -1):
@@ -1431,6 +1444,13 @@ class Attributor:
             if ranked and (len(ranked) == 1 or self.salience.scores[ranked[0]] >= 2 * self.salience.scores[ranked[1]]):
                 in_mind = ranked[0]
         hint = self.expected_speaker(evidence, addressed)
+        # "as I said to him:--" at the end of the paragraph before speaks for its first quotation
+        # (read before this paragraph's own narration puts anyone else in mind).
+        introduced = None
+        if state.last_paragraph is not None and not state.last_paragraph.quotes:
+            last = state.last_paragraph.segments[-1] if state.last_paragraph.segments else None
+            if last is not None and last.text.rstrip().endswith((":", "—", "--", "–", ",")):
+                introduced = self.tag_before(last, hint, self.salience.ranked()) or self.introduced(last)
         answering = self.answering(paragraph)
         per_quote: list[Attribution | None] = []
         said: list[str] = []  # speakers named by this paragraph's tags so far
@@ -1467,12 +1487,6 @@ class Attributor:
                     said.remove(attribution.speaker)
                 said.append(attribution.speaker)
             per_quote.append(attribution)
-        # "as I said to him:--" at the end of the paragraph before speaks for its first quotation.
-        introduced = None
-        if state.last_paragraph is not None and not state.last_paragraph.quotes:
-            last = state.last_paragraph.segments[-1] if state.last_paragraph.segments else None
-            if last is not None and last.text.rstrip().endswith((":", "—", "--", "–", ",")):
-                introduced = self.tag_before(last, hint, self.salience.ranked()) or self.introduced(last)
         if introduced is not None and (per_quote[0] is None or per_quote[0].cue == "beat"):
             per_quote[0] = introduced
         # A name set off inside the quotation is the listener: a beat or pronoun pointing at
@@ -1489,8 +1503,10 @@ class Attributor:
             first = next((v for v in voices if v), None)
             voices = [v or first for v in voices]
             if len(set(voices)) > 1:
-                for j, voice in enumerate(voices):
-                    spoken_to[j] = set().union(*(each[k] for k, v in enumerate(voices) if v == voice)) | turned_to
+                heard_by: dict[str | None, set[str]] = {}
+                for voice, names in zip(voices, each, strict=True):
+                    heard_by.setdefault(voice, set(turned_to)).update(names)
+                spoken_to = [heard_by[voice] for voice in voices]
         per_quote = [
             None
             if a and (a.speaker in silent or (a.cue not in ("tag", "first-person tag") and a.speaker in spoken_to[j]))

@@ -115,13 +115,14 @@ def keep_corrections(built: CastScript, edited: CastScript) -> tuple[CastScript,
     """The new script, keeping the person's speaker on every turn whose text did not change.
 
     Turns are matched in order on their text (difflib), so corrections survive edits to the
-    chapter elsewhere. A turn the person corrected (its speaker is not its builder's guess) keeps
-    their speaker. Any other turn, and one whose old speaker is the builder's new one, is taken
-    whole: its speaker, confidence and cue notes are the builder's latest, after a cast fix ("add
-    the lawyer to the aliases and run again") as much as after a text change or a better builder.
-    A turn with no guess (a script written by hand, or before guesses were kept) counts as
-    corrected unless its speaker is 'unknown', which nobody sets since a build refuses it.
-    Returns the merged script and how many turns kept a speaker other than the builder's.
+    chapter elsewhere. A turn the person corrected (its speaker is not its guess) is kept whole,
+    guess and all, so it stays a correction whatever later builds guess. Any other turn is taken
+    from the new build: its speaker, confidence and cue notes are the builder's latest, after a
+    cast fix ("add the lawyer to the aliases and run again") as much as after a text change or a
+    better builder. A turn with no guess (a script written by hand, or before guesses were kept)
+    counts as corrected where its speaker is neither the builder's new one nor 'unknown', which
+    nobody sets since a build refuses it. Returns the merged script and how many turns kept a
+    speaker other than the builder's.
     """
     old_texts = [t.text for t in edited.turns]
     new_texts = [t.text for t in built.turns]
@@ -131,12 +132,14 @@ def keep_corrections(built: CastScript, edited: CastScript) -> tuple[CastScript,
     for block in matcher.get_matching_blocks():
         for k in range(block.size):
             old, new = edited.turns[block.a + k], built.turns[block.b + k]
-            corrected = old.speaker != (UNKNOWN if old.guess is None else old.guess)
-            if not corrected or old.speaker == new.speaker:
+            # (a correction is kept whole even where the builder now agrees, so its old guess
+            # still says it was one when a later build guesses otherwise)
+            legacy = old.speaker not in (new.speaker, UNKNOWN)
+            corrected = legacy if old.guess is None else old.speaker != old.guess
+            if not corrected:
                 continue
-            update = {"paragraph": new.paragraph, "scene_break": new.scene_break, "guess": new.guess}
-            turns[block.b + k] = old.model_copy(update=update)
-            kept += 1
+            turns[block.b + k] = old.model_copy(update={"paragraph": new.paragraph, "scene_break": new.scene_break})
+            kept += old.speaker != new.speaker
     return built.model_copy(update={"turns": turns}), kept
 
 

@@ -455,12 +455,17 @@ def closes_before_next_opening(paragraph: str, i: int, outer_end: int) -> bool:
 
 def straight_nests(paragraph: str, i: int, continues: bool) -> bool:
     """Whether the straight " at paragraph[i], opening a word inside a quotation, opens a nested
-    one: the next straight mark closes (it ends a word), and another after it, or the next
-    paragraph, can still close the outer quotation."""
-    j = paragraph.find('"', i + 1)
-    if j < 0 or paragraph[j - 1].isspace() or paragraph[j - 1] in OPENS_AFTER:
+    one: the next straight mark closes (it ends a word), and the one after it, or the next
+    paragraph, can still close the outer quotation (it does not open a word)."""
+
+    def closes(j: int) -> bool:
+        return j > 0 and not (paragraph[j - 1].isspace() or paragraph[j - 1] in OPENS_AFTER)
+
+    inner = paragraph.find('"', i + 1)
+    if inner < 0 or not closes(inner):
         return False
-    return continues or paragraph.find('"', j + 1) >= 0
+    outer = paragraph.find('"', inner + 1)
+    return continues if outer < 0 else closes(outer)
 
 
 def opens_quotation(paragraph: str, style: Literal["double", "single"]) -> bool:

@@ -262,15 +262,29 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             [("unknown", "title"), ("stranger", "tag")],
         ),
         ("Stranger followed it up with “Humbug.”", OFFICE_CAST, [("stranger", "beat")]),
+        # ...and after a speech verb, a line in title case is speech
+        ("Ada said “Good Morning.”", OFFICE_CAST, [("ada", "preceding tag")]),
         # a letter quoted over several paragraphs is its signer's, from its first line
         (
             "Stranger found a note on the table.\n\n“Dear Sir,\n\n“I write in haste. Meet me at noon.\n\n“ADA.”",
             OFFICE_CAST,
             [("ada", "mention"), ("ada", "open quotation"), ("ada", "open quotation")],
         ),
-        # "I, Ada, ...": a document's writer names herself
+        # ...but a lone name called out ends nobody's letter
+        (
+            "Stranger came in.\n\n“I went to the river,” said Stranger. “I waited all night.\n\n“Then I slept."
+            "\n\n“Ada!” he shouted.",
+            OFFICE_CAST,
+            [("stranger", "tag"), ("stranger", "tag"), ("stranger", "open quotation"), ("stranger", "pronoun tag")],
+        ),
+        # "I, Ada, ...": a document's writer names herself, wherever the sentence starts
         (
             "Stranger sat down with Mr. Keeper and read the will.\n\n“I, Ada, of sound mind, leave all to my cat.”",
+            OFFICE_CAST,
+            [("ada", "mention")],
+        ),
+        (
+            "Stranger and Mr. Keeper found a paper.\n\n“Know all men by these presents. I, Ada, leave all to my cat.”",
             OFFICE_CAST,
             [("ada", "mention")],
         ),
@@ -279,6 +293,12 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             "Mr. Keeper looked at Ada for a long time, and nodded slowly:--\n\n“I know it.”",
             OFFICE_CAST,
             [("keeper", "preceding tag")],
+        ),
+        # (the subject of the paragraph before, not of narration after the quotation)
+        (
+            "Ada looked at Stranger for a long time, and nodded slowly:--\n\n“I know it.” Stranger turned away.",
+            OFFICE_CAST,
+            [("ada", "preceding tag")],
         ),
         # ...inside a paragraph too, when the subject opens the sentence
         (
@@ -769,6 +789,20 @@ def test_a_rerun_tells_a_correction_from_an_old_guess() -> None:
         ("stranger", "stranger"),
         ("clerk", "keeper"),
     ]
+    # A build that agrees with the correction keeps it one; a later one that does not, too.
+    agreeing = built.model_copy(
+        update={
+            "turns": [
+                *built.turns[:second],
+                built.turns[second].model_copy(update={"speaker": "clerk", "guess": "clerk"}),
+                *built.turns[second + 1 :],
+            ]
+        }
+    )
+    merged, kept = keep_corrections(agreeing, merged)
+    assert (kept, merged.turns[second].speaker, merged.turns[second].guess) == (0, "clerk", "keeper")
+    merged, kept = keep_corrections(built, merged)
+    assert (kept, merged.turns[second].speaker) == (1, "clerk")
 
 
 def test_a_chapter_with_nothing_to_read_is_refused_with_its_fix() -> None:

@@ -37,8 +37,13 @@ Q = "quote"
             '"He would hev it that the "East Wind" was a man-o\'-war," said Troop.',
             [(Q, 'He would hev it that the "East Wind" was a man-o\'-war,'), (N, "said Troop.")],
         ),
-        # ...but one with no closing mark after its own opens the next quotation
+        # ...but one with no closing mark after its own opens the next quotation, and so does one
+        # whose mark after its own opens a word
         ('"Yes," said he. "Come.', [(Q, "Yes,"), (N, "said he."), (Q, "Come.")]),
+        (
+            '"Go," said Ada. "Tell him "no" now, she said. "Fine," he said.',
+            [(Q, "Go,"), (N, "said Ada."), (Q, "Tell him"), (N, 'no" now, she said.'), (Q, "Fine,"), (N, "he said.")],
+        ),
         # a straight double mark set off by a space from the single mark nested in it opens
         (
             '" \'It\'s wonderful how you turn words,\' as Polonius says," laughed Ivan. "Well."',
