@@ -391,7 +391,13 @@ def split_quotations(
             # before the next “, as in “Come here,“ said Alice, nests nothing.)
             nested += 1
             buf.append(ch)
-        elif inside and ch == '"' and style == "double" and opening and straight_nests(paragraph, i, continues):
+        elif (
+            inside
+            and ch == '"'
+            and style == "double"
+            and opens_nested(paragraph, i)
+            and straight_nests(paragraph, i, continues)
+        ):
             # "...old man Hasken he would hev it that the "East Wind" was a man-o'-war...": a
             # straight mark that opens a word inside a quotation, closed again before the
             # quotation's own closing mark, nests.
@@ -451,6 +457,16 @@ def closes_before_next_opening(paragraph: str, i: int, outer_end: int) -> bool:
     paragraph's last closing mark is (or its length, when the speech goes on in the next)."""
     found = NEXT_CURLY_DOUBLE.search(paragraph, i + 1)
     return bool(found and found[0] in CLOSE_DOUBLE and found.start() < outer_end)
+
+
+def opens_nested(paragraph: str, i: int) -> bool:
+    """Whether the straight " at paragraph[i] starts a word inside a quotation: after a space or
+    a dash, or after a single mark that does ("'"First Principles" is...,' said one")."""
+    if opens_at(paragraph, i, "double"):
+        return True
+    if i == 0 or paragraph[i - 1] not in "'‘" or i + 1 >= len(paragraph) or paragraph[i + 1].isspace():
+        return False
+    return i == 1 or paragraph[i - 2].isspace() or paragraph[i - 2] in OPENS_AFTER
 
 
 def straight_nests(paragraph: str, i: int, continues: bool) -> bool:

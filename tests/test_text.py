@@ -37,6 +37,11 @@ Q = "quote"
             '"He would hev it that the "East Wind" was a man-o\'-war," said Troop.',
             [(Q, 'He would hev it that the "East Wind" was a man-o\'-war,'), (N, "said Troop.")],
         ),
+        # ...and so does one inside a single-quoted citation within the quotation
+        (
+            '"Yappers! \'"First Principles" is not destitute,\' said one of them. Yappers!" he said.',
+            [(Q, "Yappers! '\"First Principles\" is not destitute,' said one of them. Yappers!"), (N, "he said.")],
+        ),
         # ...but one with no closing mark after its own opens the next quotation, and so does one
         # whose mark after its own opens a word
         ('"Yes," said he. "Come.', [(Q, "Yes,"), (N, "said he."), (Q, "Come.")]),
