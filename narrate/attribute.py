@@ -1495,13 +1495,9 @@ class Attributor:
         # only for the quotations its speaker speaks, up to a tag naming someone else.
         spoken_to = [addressed] * len(quotes)
         if len(quotes) > 1:
-            # Who speaks each quotation as the tags have it: its own tag's speaker, else the one
-            # before it (the first tag's for those before any).
-            voices: list[str | None] = []
-            for a in per_quote:
-                voices.append(a.speaker if a and a.cue != "beat" else (voices[-1] if voices else None))
-            first = next((v for v in voices if v), None)
-            voices = [v or first for v in voices]
+            # Who speaks each quotation as the tags have it (the first tag's for those before any).
+            first = next((a for a in per_quote if a and a.cue != "beat"), None)
+            voices = [a.speaker if a else None for a in carried(per_quote, first)]
             if len(set(voices)) > 1:
                 heard_by: dict[str | None, set[str]] = {}
                 for voice, names in zip(voices, each, strict=True):
@@ -1539,12 +1535,8 @@ class Attributor:
         )
         if chosen is None:
             chosen = found(hint or UNKNOWN, "alternation" if hint else "none")  # decode_conversation decides
-        # A quotation with no tag of its own goes on from the last tagged one before it in the
-        # paragraph ("“No,” the Pessimist retorted. “Where?”"), else takes the paragraph's.
-        result, last = [], None
-        for a in per_quote:
-            last = a if a and a.cue != "beat" else last
-            result.append(a if a and a.cue != "beat" else (last or chosen))
+        # (carried leaves none out once chosen is set; "or" only tells the type checker)
+        result = [a or chosen for a in carried(per_quote, chosen)]
 
         state.mention(named)
         speaker = result[-1].speaker
@@ -1558,6 +1550,16 @@ class Attributor:
         state.narration_gap = 0
         state.last_paragraph = paragraph
         return result
+
+
+def carried(per_quote: Sequence[Attribution | None], before_first: Attribution | None) -> list[Attribution | None]:
+    """Each quotation's attribution as its paragraph's tags carry it: its own tag (not a beat), else
+    the last tag before it ("“No,” the Pessimist retorted. “Where?”"), else before_first."""
+    result, last = [], None
+    for a in per_quote:
+        last = a if a and a.cue != "beat" else last
+        result.append(last or before_first)
+    return result
 
 
 def attribute_chapter(chapter: Chapter, cast: CastSpec, weights: Weights = DEFAULT_WEIGHTS) -> list[list[Attribution]]:
