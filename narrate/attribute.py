@@ -32,6 +32,7 @@ quotation's confidence is how clearly the conversation model prefers its speaker
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import re
 from collections import Counter
@@ -208,6 +209,9 @@ APPOSITION: Final = re.compile(
 MAX_PARTICIPANTS: Final = 10
 # A speaker tagged within this many turns is still in the conversation, not a newcomer.
 ACTIVE_SPAN: Final = 4
+# After this many other speakers' tags without one of the lead's (Attributor.lead_talking), the
+# narrator or the one the scene follows is watching, not talking.
+WATCHING: Final = 4
 # How often a scene's third-person narration must name a character, more than anyone else, to
 # be following them.
 FOCAL_MIN: Final = 3
@@ -261,7 +265,8 @@ class Weights:
     difficulty?” I asked." — the Prefect answers, not Dupin who spoke just before)."""
     narrator_bonus: float = 1.0
     """A first-person narrator heard (tagged) in a conversation takes part in most of its turns;
-    so does the character a third-person narration names most around it."""
+    so does the character a third-person narration names most around it. Only while they are
+    talking, not watching others talk (Attributor.lead_talking)."""
     pronoun_antecedent: float = 2.0
     """For "she said": the woman the pronoun was resolved to, over any other woman present."""
     unknown: float = 2.0
@@ -1169,7 +1174,7 @@ class Attributor:
         scene = self.named[max(0, min(indices) - CONVERSATION_GAP) : max(indices) + 1] if indices else []
         lead = self.narrator or self.names.most_named(scene)
         heard = any(r.anchor and r.anchor.speaker == lead for r in records)
-        narrator_bonus = w.narrator_bonus if heard else 0.0
+        lead_bonus = [w.narrator_bonus if heard and talking else 0.0 for talking in self.lead_talking(records, lead)]
         states: list[State] = [(a, b) for a in participants for b in [None, *participants] if a != b]
 
         def emission(k: int, speaker: str) -> float:
@@ -1225,7 +1230,7 @@ class Attributor:
                         # reward for cutting in between two others, or a path through the narrator
                         # would beat every three-person exchange; nor when the speaker before
                         # called on someone else by name.
-                        step += narrator_bonus
+                        step += lead_bonus[k]
                     yield (cur, prev), target, step + emitted[k][speaker]
 
         # Forward: the best score of a path to each state (Viterbi), with back pointers.
@@ -1337,6 +1342,29 @@ class Attributor:
             if len(hits) == 1 and not re.search(r"\w", form[: hits[0][0]] + form[hits[0][1] :]):
                 return hits[0][2]
         return None
+
+    @staticmethod
+    def lead_talking(records: Sequence[Record], lead: str | None) -> list[bool]:
+        """Per record, whether the lead is still talking there rather than watching: fewer than
+        WATCHING other speakers tagged between it and the lead's nearest own tag, before or after.
+        Watson, tagged at the start, only watches while Holmes questions a client in a run of
+        tags; Twain arguing with Harris over forty untagged turns is talking all along."""
+        hard = [r.anchor.speaker if r.anchor and r.anchor.cue not in SOFT_CUES else None for r in records]
+        lead_tags = [n for n, speaker in enumerate(hard) if speaker is not None and speaker == lead]
+        # others[i]: how many of records[:i] are other speakers' tags
+        others = list(itertools.accumulate((speaker is not None and speaker != lead for speaker in hard), initial=0))
+        talking = []
+        for k in range(len(records)):
+            i = bisect.bisect_left(lead_tags, k)
+            gaps = []
+            if i < len(lead_tags):
+                after = lead_tags[i]
+                gaps.append(0 if after == k else others[after] - others[k + 1])
+            if i > 0:
+                before = lead_tags[i - 1]
+                gaps.append(others[k] - others[before + 1])
+            talking.append(bool(gaps) and min(gaps) < WATCHING)
+        return talking
 
     def decoded_cue(self, records: list[Record], path: list[State], k: int) -> str:
         """What the conversation model based an untagged paragraph's speaker on."""

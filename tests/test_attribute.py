@@ -731,6 +731,19 @@ def test_built_script_reads_heading_first_and_marks_guesses_for_review() -> None
     assert [t.check for t in script.turns] == [False, False, False, True]
 
 
+def test_a_narrator_who_only_watches_gets_no_turns() -> None:
+    # Watson spoke at the start; since then Holmes and his client have been tagged six times, so
+    # the untagged questions that follow are Holmes's, not the narrator's.
+    cast = cast_of(narrator="watson", watson=man("Watson"), holmes=man("Holmes"), stoner=woman("Miss Stoner"))
+    text = (
+        "“Good morning,” I said to Holmes.\n\n“Good morning, Watson,” said Holmes.\n\n"
+        "“Sit down,” said Holmes to Miss Stoner.\n\n“Thank you,” said Miss Stoner.\n\n“You are cold,” said Holmes."
+        "\n\n“It is fear,” said Miss Stoner.\n\n“Fear of what?” said Holmes.\n\n“Of my stepfather,” said Miss Stoner."
+        "\n\n“And then?”\n\n“He left.”\n\n“When?”\n\n“At noon.”\n\n“Where to?”"
+    )
+    assert [speaker for speaker, _ in speakers(text, cast)[-5:]] == ["holmes", "stoner", "holmes", "stoner", "holmes"]
+
+
 def test_a_title_in_the_narration_is_marked_with_its_fix() -> None:
     script = build_script(parse_chapter("Stranger sat in “The Blue Boar” all day."), OFFICE_CAST)
     (title,) = [t for t in script.turns if t.confidence is not None]
