@@ -391,10 +391,15 @@ def name_pattern(form: str) -> str:
     return r"\s+".join(rf"{w}\.?" if ABBREVIATIONS.fullmatch(w) else w for w in words)
 
 
+# A full stop, question or exclamation mark and the space after it, or the dash that runs the
+# next sentence on ("...slow, constant, and methodical.—Before this second looking over...").
+SENTENCE_END: Final = re.compile(r"(\S*?)([.!?])(?:\s+|(?=[—–]|--))")
+
+
 def sentence_ends(text: str) -> Iterator[re.Match[str]]:
     """Each full stop, question or exclamation mark that ends a sentence (group 2), with the
     space after it; not the full stop of an abbreviated title ("Mrs. Hubble shook her head")."""
-    for m in re.finditer(r"(\S*)([.!?])\s+", text):
+    for m in re.finditer(SENTENCE_END, text):
         if not (m[2] == "." and ABBREVIATIONS.fullmatch(m[1] + ".")):
             yield m
 

@@ -841,6 +841,8 @@ def test_shipped_chapter_19_script_matches_its_text() -> None:
     [
         ("I saw Mr. Pumblechook. Then Mrs. Hubble asked,", ["I saw Mr. Pumblechook.", "Then Mrs. Hubble asked,"]),
         ("No! Yes? St. Paul.", ["No!", "Yes?", "St. Paul."]),
+        # a dash runs the next sentence on, the way Austen prints it
+        ("He was methodical.—Before this, Emma left.", ["He was methodical.", "—Before this, Emma left."]),
         # a full stop with no word before it (found by hypothesis: it raised IndexError)
         ("Alice\n\n. Alice", ["Alice\n\n.", "Alice"]),
     ],
