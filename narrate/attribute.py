@@ -393,15 +393,21 @@ def name_pattern(form: str) -> str:
 
 # A full stop, question or exclamation mark and the space after it, or the dash that runs the
 # next sentence on ("...slow, constant, and methodical.—Before this second looking over...").
-SENTENCE_END: Final = re.compile(r"(\S*?)([.!?])(?:\s+|(?=[—–]|--))")
+SENTENCE_END: Final = re.compile(r"()([.!?])(?:\s+|(?=[—–]|--))")
+# The word before a full stop (a title is a few letters: looking no further back than this keeps
+# a run of thousands of characters with no space linear).
+WORD_BEFORE: Final = re.compile(r"\S{0,12}$")
 
 
 def sentence_ends(text: str) -> Iterator[re.Match[str]]:
     """Each full stop, question or exclamation mark that ends a sentence (group 2), with the
     space after it; not the full stop of an abbreviated title ("Mrs. Hubble shook her head")."""
-    for m in re.finditer(SENTENCE_END, text):
-        if not (m[2] == "." and ABBREVIATIONS.fullmatch(m[1] + ".")):
-            yield m
+    for m in SENTENCE_END.finditer(text):
+        if m[2] == ".":
+            word = WORD_BEFORE.search(text, max(0, m.start() - 12), m.start())
+            if word and ABBREVIATIONS.fullmatch(word[0] + "."):
+                continue
+        yield m
 
 
 def sentences(text: str) -> list[str]:
@@ -967,7 +973,9 @@ class Attributor:
         # A tag is the end of the narration before its quotation: looking back no further than a
         # long sentence keeps a page-long run-on sentence (Molly Bloom's) from costing minutes.
         if len(clause) > TAG_REACH:
-            clause = clause[clause.find(" ", len(clause) - TAG_REACH) + 1 :]
+            cut = len(clause) - TAG_REACH
+            space = clause.find(" ", cut)
+            clause = clause[space + 1 if space >= 0 else cut :]  # (at a word's start, if any)
         if heard := self.heard_before.search(clause):
             # "Then I heard him say," is his speech, not mine.
             hit = self.resolve(heard_subject(heard), expected, nearby, answering)
