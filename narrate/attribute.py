@@ -209,6 +209,9 @@ APPOSITION: Final = re.compile(
 MAX_PARTICIPANTS: Final = 10
 # A speaker tagged within this many turns is still in the conversation, not a newcomer.
 ACTIVE_SPAN: Final = 4
+# Tagged questions from one party, and statements from the other who asks none, that make a
+# two-party conversation an interview (Attributor.interview_roles).
+INTERVIEW_QUESTIONS: Final = 2
 # After this many other speakers' tags without one of the lead's (Attributor.lead_talking), the
 # narrator or the one the scene follows is watching, not talking.
 WATCHING: Final = 4
@@ -279,6 +282,9 @@ class Weights:
     """A bare quotation after a paragraph of narration is likeliest from whom that narration is about."""
     named_self: float = 2.0
     """A quotation in which someone gives their own name is likeliest theirs."""
+    interview: float = 0.75
+    """In an interview, two people where one asks and the other answers (interview_roles), an
+    untagged question is likelier the asker's and a statement the answerer's."""
     anchors: tuple[tuple[str, float], ...] = (
         ("tag", 12.0),
         ("first-person tag", 12.0),
@@ -766,6 +772,8 @@ class Record:
     first sentence of one of the paragraph's quotations, or in the last two of its last. A name
     set off in the middle of a speech ("...is Jack Elder—Jackson Elder—owns the mill") is seldom
     a call for an answer."""
+    asks: bool = False
+    """Its last quotation ends with a question mark."""
 
 
 State = tuple[str, str | None]
@@ -1190,6 +1198,8 @@ class Attributor:
         lead_bonus = [w.narrator_bonus if heard and talking else 0.0 for talking in self.lead_talking(records, lead)]
         states: list[State] = [(a, b) for a in participants for b in [None, *participants] if a != b]
 
+        roles = self.interview_roles(records)
+
         def emission(k: int, speaker: str) -> float:
             record = records[k]
             score = -w.unknown if speaker == UNKNOWN else 0.0
@@ -1210,6 +1220,8 @@ class Attributor:
                 score += w.in_mind
             if speaker in record.named_self:
                 score += w.named_self
+            if speaker in roles and not (anchor and anchor.cue not in SOFT_CUES):
+                score += w.interview if roles[speaker] == record.asks else -w.interview
             return score
 
         first = records[0]
@@ -1355,6 +1367,26 @@ class Attributor:
             if len(hits) == 1 and not re.search(r"\w", form[: hits[0][0]] + form[hits[0][1] :]):
                 return hits[0][2]
         return None
+
+    @staticmethod
+    def interview_roles(records: Sequence[Record]) -> dict[str, bool]:
+        """For a conversation that is an interview, each party's role (True: the one who asks):
+        exactly two people tagged, one with INTERVIEW_QUESTIONS or more tagged questions, the
+        other with none and as many tagged statements ("“Are you pleased?” he asked." / "“Very
+        much,” we answered."). Empty for any other conversation."""
+        asked: Counter[str] = Counter()
+        told: Counter[str] = Counter()
+        for r in records:
+            if r.index is not None and r.anchor and r.anchor.cue not in SOFT_CUES:
+                (asked if r.asks else told)[r.anchor.speaker] += 1
+        people = set(asked) | set(told)
+        if len(people) != 2:
+            return {}
+        first, second = sorted(people)
+        for asker, answerer in ((first, second), (second, first)):
+            if asked[asker] >= INTERVIEW_QUESTIONS and not asked[answerer] and told[answerer] >= INTERVIEW_QUESTIONS:
+                return {asker: True, answerer: False}
+        return {}
 
     @staticmethod
     def lead_talking(records: Sequence[Record], lead: str | None) -> list[bool]:
@@ -1572,6 +1604,7 @@ class Attributor:
                 new_conversation=paragraph.scene_break or state.is_over,
                 present=tuple(reversed(state.mentions[-3:])),
                 in_mind=in_mind,
+                asks=quotes[-1].text.rstrip().endswith("?"),
             )
         )
         if chosen is None:

@@ -744,6 +744,23 @@ def test_a_narrator_who_only_watches_gets_no_turns() -> None:
     assert [speaker for speaker, _ in speakers(text, cast)[-5:]] == ["holmes", "stoner", "holmes", "stoner", "holmes"]
 
 
+def test_in_an_interview_the_asker_asks_and_the_answerer_answers() -> None:
+    # Lenin's tagged lines are questions and ours are not: an untagged statement after our answer
+    # is ours going on, and the next question his.
+    text = (
+        "“Are you pleased with Moscow?” Lenin asked.\n\n“Very much,” we answered.\n\n“Will you stay long?” asked"
+        " Lenin.\n\n“No,” we said. “Our friends wait for us.”\n\n“What will you tell them?”\n\n“The truth, as we saw"
+        " it.”\n\n“All of it, the hunger too.”\n\n“And the hunger?”\n\n“That too.”"
+    )
+    assert [speaker for speaker, _ in speakers(text, FIRST_PERSON_CAST)[5:]] == [
+        "lenin",
+        "pestana",
+        "pestana",
+        "lenin",
+        "pestana",
+    ]
+
+
 def test_a_title_in_the_narration_is_marked_with_its_fix() -> None:
     script = build_script(parse_chapter("Stranger sat in “The Blue Boar” all day."), OFFICE_CAST)
     (title,) = [t for t in script.turns if t.confidence is not None]
