@@ -94,10 +94,6 @@ REPLY_SUBJECT: Final = {"my": "I", "our": "we", "his": "he", "her": "she", "thei
 CONTINUING_VERBS: Final = frozenset(
     {"continued", "continues", "went", "added", "resumed", "repeated", "pursued", "persisted"}
 )
-# A tag that says a speech goes on; TAG_OPENING: how much of the narration next to the
-# quotation it is looked for in.
-GOING_ON: Final = re.compile(r"\b(?:added|continued|went on|resumed|pursued)\b")
-TAG_OPENING: Final = 80
 # "turned to Mary", "said to the Dormouse", "looked at her husband": whoever follows is spoken to.
 TURNING_VERBS: Final = (
     "turned|said|spoke|whispered|replied|called|cried|looked|glanced|nodded|bowed|smiled|asked|answered|"
@@ -740,9 +736,6 @@ class TurnEvidence:
     paragraphs, each closing its quotation, does not."""
     after_narration: bool
     """Narration came between it and the previous quotation."""
-    continued: bool = False
-    """Its tag says the speech goes on ("Following a brief pause, he then added:", "“...,” she
-    went on."): whoever spoke the quotation before is speaking again."""
 
     def switch_score(self, w: Weights) -> float:
         return (
@@ -753,8 +746,7 @@ class TurnEvidence:
         )
 
     def stay_score(self, w: Weights) -> float:
-        goes_on = self.connective or self.continued
-        return w.connective * goes_on + w.long_run * self.long_run + w.after_narration * self.after_narration
+        return w.connective * self.connective + w.long_run * self.long_run + w.after_narration * self.after_narration
 
 
 @dataclass(frozen=True)
@@ -1131,20 +1123,6 @@ class Attributor:
         present = [c for c in dict.fromkeys([*others, *narrator, *mentioned]) if c not in addressed]
         return present[0] if present else None
 
-    def tagged_going_on(self, paragraph: Paragraph) -> bool:
-        """Whether the tag of the paragraph's first quotation, right after it or ending the
-        paragraph of narration before it, speaks of going on (TurnEvidence.continued)."""
-        segments = paragraph.segments
-        if segments[0].kind != "quote":
-            return False
-        tags = []
-        if len(segments) > 1 and segments[1].kind == "narration":
-            tags.append(segments[1].text[:TAG_OPENING])
-        previous = self.state.last_paragraph
-        if previous is not None and not previous.quotes and previous.text.rstrip().endswith((":", "--", "—")):
-            tags.append(previous.text.rstrip()[-TAG_OPENING:])
-        return any(GOING_ON.search(tag) for tag in tags)
-
     def replies(self, paragraph: Paragraph) -> bool:
         """Whether the paragraph opens with a quotation tagged as an answer: "was the reply"."""
         segments = paragraph.segments
@@ -1177,7 +1155,6 @@ class Attributor:
             connective=bool(CONNECTIVES.match(first)),
             long_run=long_run,
             after_narration=self.state.narration_gap > 0,
-            continued=self.tagged_going_on(paragraph),
         )
 
     def decode_conversation(self, records: list[Record]) -> None:

@@ -761,16 +761,6 @@ def test_in_an_interview_the_asker_asks_and_the_answerer_answers() -> None:
     ]
 
 
-def test_a_tag_that_goes_on_gives_the_quotation_before_to_the_same_speaker() -> None:
-    # "he then added:" says Lenin spoke the untagged line before it, though we answered last.
-    text = (
-        "“Are you pleased?” Lenin asked.\n\n“Very much,” we answered. “You have been kind to us.”\n\n“Will you"
-        " stay?” asked Lenin.\n\n“No,” we said.\n\n“From the first we have had the best impressions of you.”\n\n"
-        "Following a brief pause, he then added:\n\n“Let us cut to the chase.”"
-    )
-    assert speakers(text, FIRST_PERSON_CAST)[-2:] == [("lenin", "alternation"), ("lenin", "pronoun tag")]
-
-
 def test_a_title_in_the_narration_is_marked_with_its_fix() -> None:
     script = build_script(parse_chapter("Stranger sat in “The Blue Boar” all day."), OFFICE_CAST)
     (title,) = [t for t in script.turns if t.confidence is not None]
