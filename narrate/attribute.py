@@ -399,17 +399,17 @@ def name_pattern(form: str) -> str:
 
 # A full stop, question or exclamation mark and the space after it, or the dash that runs the
 # next sentence on ("...slow, constant, and methodical.—Before this second looking over...").
-SENTENCE_END: Final = re.compile(r"()([.!?])(?:\s+|(?=[—–]|--))")
+SENTENCE_END: Final = re.compile(r"([.!?])(?:\s+|(?=[—–]|--))")
 # The word before a full stop (a title is a few letters: looking no further back than this keeps
 # a run of thousands of characters with no space linear).
 WORD_BEFORE: Final = re.compile(r"\S{0,12}$")
 
 
 def sentence_ends(text: str) -> Iterator[re.Match[str]]:
-    """Each full stop, question or exclamation mark that ends a sentence (group 2), with the
+    """Each full stop, question or exclamation mark that ends a sentence (group 1), with the
     space after it; not the full stop of an abbreviated title ("Mrs. Hubble shook her head")."""
     for m in SENTENCE_END.finditer(text):
-        if m[2] == ".":
+        if m[1] == ".":
             word = WORD_BEFORE.search(text, max(0, m.start() - 12), m.start())
             if word and ABBREVIATIONS.fullmatch(word[0] + "."):
                 continue
@@ -420,7 +420,7 @@ def sentences(text: str) -> list[str]:
     """text split after each sentence end (sentence_ends)."""
     result, start = [], 0
     for m in sentence_ends(text):
-        result.append(text[start : m.end(2)])
+        result.append(text[start : m.end(1)])
         start = m.end()
     result.append(text[start:])
     return result
@@ -591,6 +591,12 @@ def verb_follows(text: str, end: int) -> bool:
 
 OBJECT_PRONOUNS: Final = {"him": "male", "his": "male", "her": "female", "hers": "female"}
 OBJECT_SUBJECT: Final = {"him": "he", "her": "she", "them": "they"}
+
+
+def names_someone(hit: tuple[str, str]) -> bool:
+    """Whether a resolved subject (Attributor.resolve) is someone in particular: not "someone",
+    nor a description that fixes only a gender ("The boy brought the tea.")."""
+    return hit[0] != UNKNOWN and hit[1] != "described"
 
 
 def heard_subject(tag: re.Match[str]) -> str:
@@ -946,7 +952,7 @@ class Attributor:
                 m, speech = heard, True
             continuing = m["verb"].split()[0] in CONTINUING_VERBS
             hit = self.resolve(heard_subject(m), expected, nearby, None if continuing else answering)
-            if hit and (speech or (hit[0] != UNKNOWN and hit[1] != "described")):
+            if hit and (speech or names_someone(hit)):
                 return found(hit[0], TAG_CUES[hit[1]] if speech else "beat")
         return None
 
@@ -1062,9 +1068,7 @@ class Attributor:
         for segment in segments:
             m = self.sentence_subject.search(segment.text) if segment.kind == "narration" else None
             hit = self.resolve(m["who"], expected, self.salience.ranked()) if m else None
-            # ("Someone knocked." or "The boy brought the tea." is no clue to who speaks: a
-            # description fixes only a gender, too little to pin a beat on.)
-            if hit and hit[0] != UNKNOWN and hit[1] != "described":
+            if hit and names_someone(hit):
                 return found(hit[0], "beat")
         return None
 
@@ -1073,14 +1077,15 @@ class Attributor:
         giving their own name ("My name is Hareton Earnshaw," or, asked it, "Van Weyden, sir."),
         who is likely the speaker, nor a description's apposition ("his wife, Juanita"):
         (addressed, named themselves, called: see Record.called, those addressed in each quotation)."""
-        result, named_self, called = set(), set(), set()
+        named_self: set[str] = set()
+        called: set[str] = set()
         each: list[set[str]] = []
         previous = self.state.last_paragraph
         asked_name = bool(previous and previous.quotes and ASKS_NAME.search(previous.quotes[-1].text))
         for i, quote in enumerate(quotes):
             text = quote.text
             # Where the quotation's sentences end, found once: a long speech full of names stays linear.
-            ends = [m.start(2) for m in sentence_ends(text)]
+            ends = [m.start(1) for m in sentence_ends(text)]
             each.append(set())
             for start, end, cid in self.names.find(text):
                 # (what comes just before a name is all that tells; the windows keep it linear)
@@ -1092,13 +1097,13 @@ class Attributor:
                 set_off = start == 0 or not before or before.endswith((",", "!", "?", "—", ";", "."))
                 closed = bool(SET_OFF_AFTER.match(text, end))
                 if set_off and closed and not APPOSITION.search(before):
-                    result.add(cid)
                     each[-1].add(cid)
                     opening = bisect.bisect_left(ends, start) == 0
                     closing = i == len(quotes) - 1 and len(ends) - bisect.bisect_left(ends, end) <= 1
                     if opening or closing:
                         called.add(cid)
-        return result - named_self, named_self, called - named_self, [e - named_self for e in each]
+        each = [e - named_self for e in each]
+        return set().union(*each), named_self, called - named_self, each
 
     # -- the conversation -------------------------------------------------------------
 
@@ -1507,12 +1512,10 @@ class Attributor:
         evidence = self.turn_evidence(paragraph, replied)
         # A paragraph of narration and then a bare quotation: the narration was most likely
         # about its speaker, when one character clearly dominates it (twice anyone else's salience).
+        previous = state.last_paragraph
+        after_narration = previous is not None and not previous.quotes  # (a paragraph of it just before)
         in_mind = None
-        if (
-            state.last_paragraph is not None
-            and not state.last_paragraph.quotes
-            and all(seg.kind == "quote" for seg in paragraph.segments)
-        ):
+        if after_narration and all(seg.kind == "quote" for seg in paragraph.segments):
             ranked = self.salience.ranked()
             if ranked and (len(ranked) == 1 or self.salience.scores[ranked[0]] >= 2 * self.salience.scores[ranked[1]]):
                 in_mind = ranked[0]
@@ -1520,8 +1523,8 @@ class Attributor:
         # "as I said to him:--" at the end of the paragraph before speaks for its first quotation
         # (read before this paragraph's own narration puts anyone else in mind).
         introduced = None
-        if state.last_paragraph is not None and not state.last_paragraph.quotes:
-            last = state.last_paragraph.segments[-1] if state.last_paragraph.segments else None
+        if after_narration:
+            last = previous.segments[-1] if previous.segments else None
             if last is not None and last.text.rstrip().endswith((":", "—", "--", "–", ",")):
                 introduced = self.tag_before(last, hint, self.salience.ranked()) or self.introduced(last)
         answering = self.answering(paragraph)
@@ -1533,11 +1536,9 @@ class Attributor:
                 continue
             # "Mrs. Sheridan joined them." just before a quotation: she is who "she said" means,
             # even when a character mentioned more often is more salient.
-            previous = state.last_paragraph
-            first_of_paragraph = previous is not None and not previous.quotes
-            narration_before = segments[i - 1].kind == "narration" if i else first_of_paragraph
-            lead = [self.salience.last_subject] if narration_before and self.salience.last_subject else []
-            nearby = [*reversed(said), *lead, *self.salience.ranked()]
+            narration_before = segments[i - 1].kind == "narration" if i else after_narration
+            subject = [self.salience.last_subject] if narration_before and self.salience.last_subject else []
+            nearby = [*reversed(said), *subject, *self.salience.ranked()]
             after = segments[i + 1] if i + 1 < len(segments) and segments[i + 1].kind == "narration" else None
             if after is not None and i + 2 < len(segments) and re.fullmatch(r"[^,;:.!?—]*\w", after.text.strip()):
                 after = None  # "Everybody then murmured" runs on into the next quotation: its tag

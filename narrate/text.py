@@ -459,6 +459,11 @@ def closes_before_next_opening(paragraph: str, i: int, outer_end: int) -> bool:
     return bool(found and found[0] in CLOSE_DOUBLE and found.start() < outer_end)
 
 
+def word_starts_after(prev: str) -> bool:
+    """Whether a word starts after this character: a space or one of OPENS_AFTER."""
+    return prev.isspace() or prev in OPENS_AFTER
+
+
 def opens_nested(paragraph: str, i: int) -> bool:
     """Whether the straight " at paragraph[i] starts a word inside a quotation: after a space or
     a dash, or after a single mark that does ("'"First Principles" is...,' said one")."""
@@ -466,7 +471,7 @@ def opens_nested(paragraph: str, i: int) -> bool:
         return True
     if i == 0 or paragraph[i - 1] not in "'‘" or i + 1 >= len(paragraph) or paragraph[i + 1].isspace():
         return False
-    return i == 1 or paragraph[i - 2].isspace() or paragraph[i - 2] in OPENS_AFTER
+    return i == 1 or word_starts_after(paragraph[i - 2])
 
 
 def straight_nests(paragraph: str, i: int, continues: bool) -> bool:
@@ -475,7 +480,7 @@ def straight_nests(paragraph: str, i: int, continues: bool) -> bool:
     paragraph, can still close the outer quotation (it does not open a word)."""
 
     def closes(j: int) -> bool:
-        return j > 0 and not (paragraph[j - 1].isspace() or paragraph[j - 1] in OPENS_AFTER)
+        return j > 0 and not word_starts_after(paragraph[j - 1])
 
     inner = paragraph.find('"', i + 1)
     if inner < 0 or not closes(inner):
@@ -503,7 +508,7 @@ def opens_at(paragraph: str, i: int, style: Literal["double", "single"]) -> bool
     return (
         style == "double"
         and paragraph[i] == '"'
-        and (prev.isspace() or prev in OPENS_AFTER)
+        and word_starts_after(prev)
         and bool(SPACED_NESTED_OPENING.match(paragraph, i + 1))
     )
 
@@ -513,11 +518,11 @@ def is_opening_mark(ch: str, prev: str, nxt: str, style: str) -> bool:
         if ch in OPEN_DOUBLE:
             return True
         # A straight mark opens when it starts a word.
-        return ch == '"' and (prev.isspace() or prev in OPENS_AFTER) and not nxt.isspace()
+        return ch == '"' and word_starts_after(prev) and not nxt.isspace()
     if ch == OPEN_SINGLE:
         return True
     # 'Go!', '_You_ did', '...well', '--So you' open; 'em and goin' do not.
-    return ch == "'" and (prev.isspace() or prev in OPENS_AFTER) and (nxt.isalnum() or nxt in "_…—–-")
+    return ch == "'" and word_starts_after(prev) and (nxt.isalnum() or nxt in "_…—–-")
 
 
 def is_closing_mark(ch: str, prev: str, nxt: str, style: str) -> bool:
