@@ -819,6 +819,14 @@ class Attributor:
             if self.names.alternatives
             else r"(?!)"
         )
+        # "John Cavendish had turned to Poirot.": who turns to whom (the listener a name, or the
+        # first-person narrator's "me"). Only turning: someone "looked at" may be the one answered.
+        self.turning = re.compile(
+            rf"{subject}{ADVERB}\s+(?:had\s+)?(?:\w+ly\s+)?(?:turned|wheeled|swung)(?:\s+(?:round|around|back))?{ADVERB}"
+            rf"\s+(?:to|towards|toward)\s+(?:{DETERMINER}?(?P<listener>{self.names.alternatives})|(?:me|us)\b)"
+            if self.names.alternatives
+            else r"(?!)"
+        )
         words = r"\s+[a-z][\w'’-]*(?:\s+[a-z][\w'’-]*){0,3})"
         honorific = "|".join(sorted(HONORIFICS))
         # (not "Mr. Keeper's": a possessive is somebody else's)
@@ -1057,6 +1065,19 @@ class Attributor:
     def turned_to(self, narration: str) -> set[str]:
         """Characters the narration has someone turn or speak to: "she said to Mary"."""
         return {cid for m in self.listener.finditer(narration) if (cid := self.names.leading(m["who"]))}
+
+    def turned(self, sentence: str) -> tuple[str, str] | None:
+        """(who turned, to whom) when a sentence of narration has someone turn to someone: "John
+        Cavendish had turned to Poirot." Ending a paragraph, it says who speaks next, and to
+        whom, more surely than who is most in mind (Poirot, named in every sentence before)."""
+        m = self.turning.search(sentence)
+        if not m:
+            return None
+        hit = self.resolve(m["who"], None, self.salience.ranked())
+        listener = self.names.leading(m["listener"]) if m["listener"] else self.narrator
+        if hit is None or not names_someone(hit) or listener is None or hit[0] == listener:
+            return None
+        return hit[0], listener
 
     def kept_silent(self, narration: str) -> set[str]:
         """Characters the narration names as keeping silent: "Sam said nothing." Whatever was
@@ -1519,6 +1540,11 @@ class Attributor:
             ranked = self.salience.ranked()
             if ranked and (len(ranked) == 1 or self.salience.scores[ranked[0]] >= 2 * self.salience.scores[ranked[1]]):
                 in_mind = ranked[0]
+            turn = self.turned(sentences(previous.text)[-1])
+            if turn:
+                in_mind, listener = turn
+                addressed.add(listener)
+                called.add(listener)
         hint = self.expected_speaker(evidence, addressed)
         # "as I said to him:--" at the end of the paragraph before speaks for its first quotation
         # (read before this paragraph's own narration puts anyone else in mind).

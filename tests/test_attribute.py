@@ -652,6 +652,13 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             OFFICE_CAST,
             [("keeper", "tag"), ("ada", "beat"), ("stranger", "vocative")],
         ),
+        # ...and a paragraph of narration that ends with someone turning to someone says who speaks
+        (
+            "“It is cold,” said Mr. Keeper.\n\n“Very,” said Stranger.\n\nMr. Keeper laughed at Stranger"
+            " and Ada. Ada had slowly turned to Mr. Keeper.\n\n“Will you have tea?”",
+            OFFICE_CAST,
+            [("keeper", "tag"), ("stranger", "tag"), ("ada", "narration before")],
+        ),
         # a rank in a name describes its owner: "Captain Smollett" is "the captain"
         (
             "“Ready?” asked Doctor Livesey.\n\n“Ready,” said the captain.",
