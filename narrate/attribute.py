@@ -82,6 +82,14 @@ PASSIVE: Final = (
     r"(?:asked|told|questioned|addressed|answered|called|greeted|hailed|interrupted|informed|ordered|"
     r"commanded|warned|begged|urged|bidden|bid|assured|reminded|thanked)\b"
 )
+# "“Ah,” thought I to myself": a tag for what someone thinks, not says. The thinker is no party
+# to the conversation for having thought it.
+THINKING: Final = re.compile(
+    r"^[\s,;—–-]*(?:(?:I|we|he|she|they|(?!(?:This|That|The|It|There)\b)[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)(?:\s+had)?\s+)?"
+    r"(?:thought|wondered|mused|reflected)\b(?!\s+(?:that|of|about|it|so)\b)"
+    r"|^[\s,;—–-]*(?:\w+\s+){0,3}?(?:said|murmured|muttered|whispered|cried|sighed|exclaimed|repeated|gabbled)\b"
+    r"[^.!?]{0,30}?\bto\s+(?:my|him|her|them|our)sel(?:f|ves)\b"
+)
 # "“No,” was my reply.", "came the answer": a tag without a speech verb. Whose reply it is comes
 # from the possessive; "the reply" only says someone answered.
 REPLY_TAG: Final = re.compile(
@@ -206,6 +214,27 @@ APPOSITION: Final = re.compile(
     + "|".join(sorted({*PERSON_NOUNS, *RANKS, "partner", "servant", "name"}))
     + r"),$"
 )
+# "Miss Mary, Mr. Harwell, Kate the cook, Molly, and myself": names joined by commas or "and",
+# three items or more, are a list, not a call. ("Not you, Mr Gresham, Master Frank." calls.)
+JOINS: Final = re.compile(r",?\s+(?:and|or|nor)\s+|,\s*")
+MORE_AFTER: Final = re.compile(r",?\s*(?:and|or|nor)\s+\w|,\s*(?!I\b)[A-Z]")
+
+
+def listed(text: str, hits: Sequence[tuple[int, int, str]]) -> set[int]:
+    """Which of the names found in text (Names.find) are items of a list of names."""
+    items: set[int] = set()
+    first = 0
+    for n in range(1, len(hits) + 1):
+        if n < len(hits) and JOINS.fullmatch(text[hits[n - 1][1] : hits[n][0]]):
+            continue
+        # hits[first:n] is a run of joined names, with the text around it
+        more = bool(MORE_AFTER.match(text, hits[n - 1][1]))
+        if n - first >= 2 and n - first + more >= 3:
+            items.update(range(first, n))
+        first = n
+    return items
+
+
 MAX_PARTICIPANTS: Final = 10
 # A speaker tagged within this many turns is still in the conversation, not a newcomer.
 ACTIVE_SPAN: Final = 4
@@ -1066,6 +1095,13 @@ class Attributor:
         """Characters the narration has someone turn or speak to: "she said to Mary"."""
         return {cid for m in self.listener.finditer(narration) if (cid := self.names.leading(m["who"]))}
 
+    @staticmethod
+    def thinks(segments: Sequence[Segment]) -> bool:
+        """Whether a paragraph's tags are for thoughts: every stretch of narration after a
+        quotation opens with one ("thought I to myself")."""
+        after = [b for a, b in itertools.pairwise(segments) if a.kind == "quote" and b.kind == "narration"]
+        return any(THINKING.search(seg.text) for seg in after)
+
     def turned(self, sentence: str) -> tuple[str, str] | None:
         """(who turned, to whom) when a sentence of narration has someone turn to someone: "John
         Cavendish had turned to Poirot." Ending a paragraph, it says who speaks next, and to
@@ -1108,7 +1144,12 @@ class Attributor:
             # Where the quotation's sentences end, found once: a long speech full of names stays linear.
             ends = [m.start(1) for m in sentence_ends(text)]
             each.append(set())
-            for start, end, cid in self.names.find(text):
+            hits = self.names.find(text)
+            items = listed(text, hits)
+            for n, (start, end, cid) in enumerate(hits):
+                # "Miss Mary, Mr. Harwell, Kate the cook, and myself": a name in a list is no call.
+                if n in items:
+                    continue
                 # (what comes just before a name is all that tells; the windows keep it linear)
                 lead_in = text[max(0, start - 20) : start]
                 if SELF_NAMING.search(lead_in) or WRITER.search(lead_in) or (asked_name and i == 0 and start < 3):
@@ -1620,6 +1661,14 @@ class Attributor:
                 chosen = None
         if chosen is None and state.open_speaker:
             chosen = found(state.open_speaker, "open quotation")
+        if chosen is not None and chosen.cue in TAG_CUES.values() and self.thinks(segments):
+            # "“Ah,” thought I to myself, “a model servant.”": thinking is not taking a turn. The
+            # conversation goes on around it as around narration, and the thinker is no party to
+            # it for having thought.
+            state.mention(named)
+            state.narration_gap += 1
+            state.last_paragraph = paragraph
+            return [a or chosen for a in carried(per_quote, chosen)]
         self.records.append(
             Record(
                 index=len(self.results),

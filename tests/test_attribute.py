@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from narrate.attribute import DEFAULT_WEIGHTS, attribute_chapter, build_script, sentences
+from narrate.attribute import DEFAULT_WEIGHTS, Attributor, attribute_chapter, build_script, sentences
 from narrate.errors import TextError
 from narrate.script import CHECK_BELOW, UNCAST, keep_corrections, load_script, summarize
 from narrate.text import load_chapter, parse_chapter
@@ -906,3 +906,41 @@ def test_a_word_of_a_full_name_is_not_that_name_when_another_name_follows() -> N
     assert flint.cue is not None and flint.cue.startswith("mention") and flint.check
     assert UNCAST.search(flint.cue)[1] == "Captain Flint"  # type: ignore[index]
     assert [(aye.speaker, aye.cue), (go.speaker, go.cue)] == [("smollett", "tag"), ("smollett", "tag")]
+
+
+def test_a_thought_is_not_a_turn() -> None:
+    # The narrator only thinks: the butler answers the coroner, and the narrator takes no part.
+    cast = cast_of(
+        narrator="raymond", raymond=man("Raymond"), coroner=man("Hammond", "the coroner"), thomas=man("Thomas")
+    )
+    text = (
+        "“Is the butler here?” asked the coroner.\n\n“Ah,” thought I to myself, “a model servant.”\n\n“Yes,"
+        " sir,” said Thomas.\n\n“How long have you served here?”\n\n“Two years, sir.”\n\n“And where were you last"
+        " night?”\n\n“In my room, sir.”"
+    )
+    assert [speaker for speaker, _ in speakers(text, cast)[4:]] == ["coroner", "thomas", "coroner", "thomas"]
+
+
+@pytest.mark.parametrize(
+    ("quote", "called"),
+    [
+        # a list of names calls none of them...
+        ("“The ladies, Mr. Harwell, Kate the cook, and myself.”", set()),
+        ("“There is himself, Earnshaw, Zillah, and I.”", set()),
+        # ...but two names of one listener do, and so does a name after a word set off
+        ("“As much as you are Mr Gresham, Master Frank.”", {"gresham"}),
+        ("“Then, Legrand, I cannot.”", {"legrand"}),
+    ],
+)
+def test_a_name_in_a_list_is_no_call(quote: str, called: set[str]) -> None:
+    cast = cast_of(
+        harwell=man("Mr. Harwell"),
+        kate=woman("Kate the cook"),
+        earnshaw=man("Earnshaw"),
+        zillah=woman("Zillah"),
+        gresham=man("Frank Gresham", "Mr Gresham", "Master Frank"),
+        legrand=man("Legrand"),
+    )
+    attributor = Attributor(cast)
+    addressed, _, _, _ = attributor.addressed(parse_chapter(quote).paragraphs[0].quotes)
+    assert addressed == called
