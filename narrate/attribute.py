@@ -135,6 +135,8 @@ QUOTED_TITLE: Final = re.compile(
 )
 # A colon at the end of narration, before a quotation ("and spoke:--", "as follows:").
 INTRODUCES: Final = re.compile(r":\W*$")
+# ...or a comma or a dash: "Babbitt snorted, “...”".
+INTRODUCES_ANY: Final = re.compile(r"[:,—–]\W*$|--\s*$")
 SENTENCE_PRONOUNS: Final = frozenset({"He", "She", "They", "We"})  # ("I" is a capital anywhere)
 # "said the amiable hostess", "the young man answered": a person described, not named. Only
 # their gender is sure; the conversation chooses among the characters who fit.
@@ -870,6 +872,9 @@ class Attributor:
         # "... he said to her, " or, right against the quotation, "Everybody then murmured" and
         # "I heard Mr. Hubble remark that".
         self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?P<verb>{verbs})\b(?:[^.!?]*[:,—–-]|\s+that)?\s*$")
+        # 'Babbitt snorted, “…”': a clause of nothing but a subject and a verb, right before the
+        # quotation, is its tag whatever the verb (like after_verb after one).
+        self.bare_tag = re.compile(rf"^\s*{CONJUNCTION}{subject}{ADVERB}\s+(?P<verb>[a-z]+ed)(?:\s+\w+ly)?\s*[,:]\s*$")
         self.sentence_subject = re.compile(rf"(?:^|[.!?;]\s+|—\s*){CONJUNCTION}{subject}(?!{PASSIVE}){ADVERB}\s+[a-z]")
         # "Sam made no answer.", "The man writhed with pain, but said not a word." (a clause
         # between is short: a bounded look keeps a long run-on sentence linear)
@@ -1036,8 +1041,8 @@ class Attributor:
         # comma before the verb ("the company, until Mr. Hubble solved it by saying,"), not one
         # inside a clause set off by commas ("Mrs. Hubble, sure that I would come to no good,
         # asked,").
-        m = None
-        for subject in reversed(list(self.subject.finditer(clause))):
+        m = self.bare_tag.match(clause)
+        for subject in [] if m else reversed(list(self.subject.finditer(clause))):
             if m := self.before_adjacent.match(clause, subject.start()):
                 break
         said = m["verb"] if m else None
@@ -1610,6 +1615,19 @@ class Attributor:
             if after is not None and i + 2 < len(segments) and re.fullmatch(r"[^,;:.!?—]*\w", after.text.strip()):
                 after = None  # "Everybody then murmured" runs on into the next quotation: its tag
             before = segments[i - 1] if i > 0 and segments[i - 1].kind == "narration" else None
+            # 'Babbitt snorted, “Oh, you do!” Verona protested, “Oh, you do!”': a quotation
+            # introduced by its own tag leaves the narration after it to the next one.
+            introduced_here = (
+                self.tag_before(before, hint, nearby, answering if i == 0 else None)
+                if after is not None
+                and before is not None
+                and i + 2 < len(segments)
+                and INTRODUCES_ANY.search(before.text)
+                and INTRODUCES_ANY.search(after.text)
+                else None
+            )
+            if introduced_here is not None:
+                after = None
             # Only the paragraph's first tag may be the answer to the speaker before.
             answers = answering if i == 0 else None
             attribution = self.tag_after(segment, after, hint, nearby, answers) if after else None

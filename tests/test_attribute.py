@@ -659,6 +659,12 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             OFFICE_CAST,
             [("keeper", "tag"), ("stranger", "tag"), ("ada", "narration before")],
         ),
+        # each quotation introduced by its own tag, whatever the verb, in one paragraph
+        (
+            "“Who took the car?” said Mr. Keeper.\n\nAda snorted, “Not I!” Stranger protested, “Nor I!”",
+            OFFICE_CAST,
+            [("keeper", "tag"), ("ada", "preceding tag"), ("stranger", "preceding tag")],
+        ),
         # a rank in a name describes its owner: "Captain Smollett" is "the captain"
         (
             "“Ready?” asked Doctor Livesey.\n\n“Ready,” said the captain.",
