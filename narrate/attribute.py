@@ -178,6 +178,11 @@ ADDRESS: Final = re.compile(
     r"gentlemen|ladies|father|mother|uncle|aunt|doctor|captain|colonel)\b[^.!?]{0,20}?[,!]",
     re.IGNORECASE,
 )
+# "cried all the boys", "said everybody": many voices the cast does not name as one.
+GROUP: Final = (
+    r"\b(?:(?:[Aa]ll\s+|[Bb]oth\s+)?[Tt]he\s+(?:[a-z]+\s+)?(?:boys|girls|lads|men|women|children|company|crowd|guests"
+    r"|ladies|gentlemen|servants|voices|sailors|soldiers|people)|[Ee]very(?:body|one)|[Ss]everal\s+voices)\b"
+)
 # "the", "his old", "a young": what may stand before a name that does not carry its own article.
 DETERMINER: Final = (
     r"(?:\b(?:[Tt]he|[Aa]n?|[Mm]y|[Hh]is|[Hh]er|[Oo]ur|[Tt]heir|[Tt]hat|[Tt]his)\s+"
@@ -580,7 +585,7 @@ class Names:
         names = f"{DETERMINER}?(?:{self.voice}|{self.alternatives})|" if self.alternatives else ""
         nouns = "|".join(PERSON_NOUNS)
         described = rf"\b{DESCRIBING}\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:{nouns})\b(?![’'])"
-        return rf"(?P<who>{names}\b(?:[Hh]e|[Ss]he|I|[Ww]e|[Tt]hey|[Ss]ome(?:one|body))\b|{described})"
+        return rf"(?P<who>{names}\b(?:[Hh]e|[Ss]he|I|[Ww]e|[Tt]hey|[Ss]ome(?:one|body))\b|{GROUP}|{described})"
 
     def leading(self, text: str) -> str | None:
         """The character text names first, when only a determiner comes before the name."""
@@ -835,6 +840,11 @@ class Attributor:
         }
         # A character the cast gives "we" or "they" is a group: never "he" or "she".
         self.groups = {cid for alias, cid in self.pronoun_owner.items() if alias in ("we", "they")}
+        # Each character's name and alias words, for a group tag to find its owner.
+        self.group_words = {
+            cid: {w.lower() for n in (c.name, *c.aliases) for w in re.findall(r"[\w'’-]+", n)}
+            for cid, c in cast.characters.items()
+        }
         subject = self.names.subject()
         verbs = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
         self.after_subject = re.compile(
@@ -908,6 +918,12 @@ class Attributor:
             return owner, "first-person" if lower in FIRST_PERSON else "pronoun"
         if lower in FIRST_PERSON:
             return (self.narrator, "first-person") if self.narrator else None
+        if re.fullmatch(GROUP, who) and not self.names.leading(who):
+            # "cried the soldiers": a character the cast names with that word ("Red Army
+            # soldiers", "the crowd"), or nobody the cast names.
+            noun = who.split()[-1].lower()
+            owners = [cid for cid, forms in self.group_words.items() if noun in forms]
+            return (owners[0], "name") if len(owners) == 1 else (UNKNOWN, "name")
         if lower in ("someone", "somebody"):
             # "said someone": a voice the text does not name, not a guess at one it does.
             return UNKNOWN, "name"

@@ -665,6 +665,12 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             OFFICE_CAST,
             [("keeper", "tag"), ("ada", "preceding tag"), ("stranger", "preceding tag")],
         ),
+        # many voices the cast does not name are nobody's in particular; a group the cast names is
+        (
+            "“Who is there?” asked Alice.\n\n“We are!” cried all the boys.\n\n“Hurrah!” said the children.",
+            cast_of(alice=woman("Alice"), children=man("The children")),
+            [("alice", "tag"), ("unknown", "tag"), ("children", "tag")],
+        ),
         # a rank in a name describes its owner: "Captain Smollett" is "the captain"
         (
             "“Ready?” asked Doctor Livesey.\n\n“Ready,” said the captain.",
