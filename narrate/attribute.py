@@ -120,9 +120,11 @@ TAG_CUES: Final = {
     "gender": "gendered pronoun",
     "first-person": "first-person tag",
     "described": "described",
+    "group": "many voices",
 }
 SOFT_CUES: Final = frozenset({"gendered pronoun", "described"})
 BEFORE_CUES: Final = {**TAG_CUES, "name": "preceding tag"}
+GROUP_NOTE: Final = "many voices at once: give it to a character of the cast, or leave it unknown"
 PRONOUN_GENDER: Final = {"he": "male", "she": "female"}
 TITLE_NOTE: Final = "a name or title in the narration, nobody's speech: give it to the narrator"
 # "He was always called “Mad Joe”": speech verbs that also name.
@@ -324,6 +326,7 @@ class Weights:
     anchors: tuple[tuple[str, float], ...] = (
         ("tag", 12.0),
         ("first-person tag", 12.0),
+        ("many voices", 12.0),
         ("preceding tag", 8.0),
         ("pronoun tag", 5.0),
         ("gendered pronoun", 5.0),
@@ -345,6 +348,7 @@ DEFAULT_WEIGHTS: Final = Weights()
 
 CONFIDENCE: Final = {
     "title": 0.0,
+    "many voices": 0.5,
     "tag": 0.95,
     "first-person tag": 0.95,
     "pronoun tag": 0.85,
@@ -923,7 +927,7 @@ class Attributor:
             # soldiers", "the crowd"), or nobody the cast names.
             noun = who.split()[-1].lower()
             owners = [cid for cid, forms in self.group_words.items() if noun in forms]
-            return (owners[0], "name") if len(owners) == 1 else (UNKNOWN, "name")
+            return (owners[0], "name") if len(owners) == 1 else (UNKNOWN, "group")
         if lower in ("someone", "somebody"):
             # "said someone": a voice the text does not name, not a guess at one it does.
             return UNKNOWN, "name"
@@ -1787,7 +1791,8 @@ def build_script(chapter: Chapter, cast: CastSpec, source: str | None = None) ->
                 )
                 continue
             q, a = next(quote_attributions)
-            cue, check = (TITLE_NOTE if a.cue == "title" else a.cue), a.confidence < CHECK_BELOW
+            cue = {"title": TITLE_NOTE, "many voices": GROUP_NOTE}.get(a.cue, a.cue)
+            check = a.confidence < CHECK_BELOW
             if segment.never_closes:
                 cue, check = f"{cue}; the quotation never closes: check where it ends", True
             if segment.never_opens:

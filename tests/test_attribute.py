@@ -669,7 +669,7 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
         (
             "“Who is there?” asked Alice.\n\n“We are!” cried all the boys.\n\n“Hurrah!” said the children.",
             cast_of(alice=woman("Alice"), children=man("The children")),
-            [("alice", "tag"), ("unknown", "tag"), ("children", "tag")],
+            [("alice", "tag"), ("unknown", "many voices"), ("children", "tag")],
         ),
         # a rank in a name describes its owner: "Captain Smollett" is "the captain"
         (
@@ -785,6 +785,13 @@ def test_a_title_in_the_narration_is_marked_with_its_fix() -> None:
     (title,) = [t for t in script.turns if t.confidence is not None]
     assert (title.speaker, title.text, title.check) == ("unknown", "The Blue Boar", True)
     assert title.cue == "a name or title in the narration, nobody's speech: give it to the narrator"
+
+
+def test_many_voices_are_marked_with_their_fix() -> None:
+    script = build_script(parse_chapter("“Hurrah!” cried all the men."), OFFICE_CAST)
+    (cry,) = [t for t in script.turns if t.confidence is not None]
+    assert (cry.speaker, cry.check) == ("unknown", True)
+    assert cry.cue == "many voices at once: give it to a character of the cast, or leave it unknown"
 
 
 def test_the_summary_counts_what_is_marked_for_review() -> None:
