@@ -224,7 +224,8 @@ APPOSITION: Final = re.compile(
     + r"),$"
 )
 # "Miss Mary, Mr. Harwell, Kate the cook, Molly, and myself": names joined by commas or "and",
-# three items or more, are a list, not a call. ("Not you, Mr Gresham, Master Frank." calls.)
+# three items or more, are a list, not a call. ("As much as you're Mr Gresham, Master Frank."
+# calls Frank by two names.)
 JOINS: Final = re.compile(r",?\s+(?:and|or|nor)\s+|,\s*")
 MORE_AFTER: Final = re.compile(r",?\s*(?:and|or|nor)\s+\w|,\s*(?!I\b)[A-Z]")
 
@@ -1122,8 +1123,8 @@ class Attributor:
 
     @staticmethod
     def thinks(segments: Sequence[Segment]) -> bool:
-        """Whether a paragraph's tags are for thoughts: every stretch of narration after a
-        quotation opens with one ("thought I to myself")."""
+        """Whether a paragraph's tag is for a thought: a stretch of narration after one of its
+        quotations opens with one ("thought I to myself", "said Dorothea to herself")."""
         after = [b for a, b in itertools.pairwise(segments) if a.kind == "quote" and b.kind == "narration"]
         return any(THINKING.search(seg.text) for seg in after)
 
