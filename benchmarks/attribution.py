@@ -205,6 +205,7 @@ def score(texts: list[Text], show_errors: bool) -> None:
         f"{names[-1]} ran, " * 5_000 + "and then it ended.",
         "8,000 names joined by dashes, no space, before a quotation": f"{names[0]}—" * 8_000 + "“Hello.”",
         "a word of 40,000 letters": "x" * 40_000 + " “Hello.”",
+        "10,000 colons before a quotation": f"{names[0]} walked. " + ": " * 10_000 + "x “Hello.”",
         "a paragraph of 8,000 tagged quotations, two speakers calling each other": f"“Well, {names[0]},” "
         f"said {names[-1]}. “No, {names[-1]},” said {names[0]}. " * 4_000,
     }

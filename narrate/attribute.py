@@ -84,11 +84,16 @@ PASSIVE: Final = (
 )
 # "“Ah,” thought I to myself": a tag for what someone thinks, not says. The thinker is no party
 # to the conversation for having thought it.
+THOUGHT_VERBS: Final = frozenset({"thought", "wondered", "mused", "reflected"})
 THINKING: Final = re.compile(
     r"^[\s,;—–-]*(?:(?:I|we|he|she|they|(?!(?:This|That|The|It|There)\b)[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)(?:\s+had)?\s+)?"
-    r"(?:thought|wondered|mused|reflected)\b(?!\s+(?:that|of|about|it|so)\b)"
+    rf"(?:{'|'.join(sorted(THOUGHT_VERBS))})\b(?!\s+(?:that|of|about|it|so)\b)"
     r"|^[\s,;—–-]*(?:\w+\s+){0,3}?(?:said|murmured|muttered|whispered|cried|sighed|exclaimed|repeated|gabbled)\b"
     r"[^.!?]{0,30}?\bto\s+(?:my|him|her|them|our)sel(?:f|ves)\b"
+)
+# ...and narration that tags speech: a speech verb within its first few words.
+SPOKEN: Final = re.compile(
+    rf"^[\s,;—–-]*(?:\w+\s+){{0,3}}?(?:{'|'.join(sorted(SPEECH_VERBS - THOUGHT_VERBS, key=len, reverse=True))})\b"
 )
 # "“No,” was my reply.", "came the answer": a tag without a speech verb. Whose reply it is comes
 # from the possessive; "the reply" only says someone answered.
@@ -127,8 +132,11 @@ BEFORE_CUES: Final = {**TAG_CUES, "name": "preceding tag"}
 GROUP_NOTE: Final = "many voices at once: give it to a character of the cast, or leave it unknown"
 PRONOUN_GENDER: Final = {"he": "male", "she": "female"}
 TITLE_NOTE: Final = "a name or title in the narration, nobody's speech: give it to the narrator"
+# The note a quotation's cue becomes in the built script, where it tells a person what to do.
+CUE_NOTES: Final = {"title": TITLE_NOTE, "many voices": GROUP_NOTE}
 # "He was always called “Mad Joe”": speech verbs that also name.
 NAMING_VERBS: Final = frozenset({"called"})
+NOT_NAMING_VERBS: Final = SPEECH_VERBS - NAMING_VERBS
 # "I, José da Silvestra, who am now dying...": a document's writer names themselves.
 WRITER: Final = re.compile(r"\bI,\s$")
 # A name or title in title case: "The Blue Boar", "The Shame of the Sun.", "Jack Straw's Castle".
@@ -139,6 +147,9 @@ QUOTED_TITLE: Final = re.compile(
 INTRODUCES: Final = re.compile(r":\W*$")
 # ...or a comma or a dash: "Babbitt snorted, “...”".
 INTRODUCES_ANY: Final = re.compile(r"[:,—–]\W*$|--\s*$")
+# (what follows the mark is a few quotes or dashes at most: looking at the end only keeps a
+# paragraph of ten thousand colons linear)
+INTRODUCTION_TAIL: Final = 40
 SENTENCE_PRONOUNS: Final = frozenset({"He", "She", "They", "We"})  # ("I" is a capital anywhere)
 # "said the amiable hostess", "the young man answered": a person described, not named. Only
 # their gender is sure; the conversation chooses among the characters who fit.
@@ -181,10 +192,11 @@ ADDRESS: Final = re.compile(
     re.IGNORECASE,
 )
 # "cried all the boys", "said everybody": many voices the cast does not name as one.
-GROUP: Final = (
+GROUP_WORDS: Final = (
     r"\b(?:(?:[Aa]ll\s+|[Bb]oth\s+)?[Tt]he\s+(?:[a-z]+\s+)?(?:boys|girls|lads|men|women|children|company|crowd|guests"
     r"|ladies|gentlemen|servants|voices|sailors|soldiers|people)|[Ee]very(?:body|one)|[Ss]everal\s+voices)\b"
 )
+GROUP: Final = re.compile(GROUP_WORDS)
 # "the", "his old", "a young": what may stand before a name that does not carry its own article.
 DETERMINER: Final = (
     r"(?:\b(?:[Tt]he|[Aa]n?|[Mm]y|[Hh]is|[Hh]er|[Oo]ur|[Tt]heir|[Tt]hat|[Tt]his)\s+"
@@ -398,6 +410,12 @@ def margin_confidence(margin: float) -> float:
     return 1.0 / (1.0 + math.exp(-(a + b * max(-50.0, min(margin, 50.0)))))
 
 
+def introduces(text: str, colon_only: bool = True) -> bool:
+    """Whether narration ends by introducing a quotation: a colon ("and went on:--"), or, not
+    colon_only, a comma or a dash too ("Babbitt snorted,")."""
+    return bool((INTRODUCES if colon_only else INTRODUCES_ANY).search(text[-INTRODUCTION_TAIL:]))
+
+
 def apostrophes(text: str) -> str:
     return text.replace("’", "'")
 
@@ -590,7 +608,7 @@ class Names:
         names = f"{DETERMINER}?(?:{self.voice}|{self.alternatives})|" if self.alternatives else ""
         nouns = "|".join(PERSON_NOUNS)
         described = rf"\b{DESCRIBING}\s+(?:[a-z][\w-]*\s+){{0,2}}?(?:{nouns})\b(?![’'])"
-        return rf"(?P<who>{names}\b(?:[Hh]e|[Ss]he|I|[Ww]e|[Tt]hey|[Ss]ome(?:one|body))\b|{GROUP}|{described})"
+        return rf"(?P<who>{names}\b(?:[Hh]e|[Ss]he|I|[Ww]e|[Tt]hey|[Ss]ome(?:one|body))\b|{GROUP_WORDS}|{described})"
 
     def leading(self, text: str) -> str | None:
         """The character text names first, when only a determiner comes before the name."""
@@ -822,6 +840,13 @@ class Record:
     asks: bool = False
     """Its last quotation ends with a question mark."""
 
+    @property
+    def tagged(self) -> str | None:
+        """The character its own cue names for sure: not a pronoun or description that fixes only
+        a gender, nor 'unknown' ("said someone", "cried all the boys")."""
+        anchor = self.anchor
+        return anchor.speaker if anchor and anchor.cue not in SOFT_CUES and anchor.speaker != UNKNOWN else None
+
 
 State = tuple[str, str | None]
 """(speaker, previous speaker) in the conversation model."""
@@ -845,11 +870,11 @@ class Attributor:
         }
         # A character the cast gives "we" or "they" is a group: never "he" or "she".
         self.groups = {cid for alias, cid in self.pronoun_owner.items() if alias in ("we", "they")}
-        # Each character's name and alias words, for a group tag to find its owner.
-        self.group_words = {
-            cid: {w.lower() for n in (c.name, *c.aliases) for w in re.findall(r"[\w'’-]+", n)}
-            for cid, c in cast.characters.items()
-        }
+        # The characters whose name or an alias has a word, for a group tag to find its owner.
+        self.named_with: dict[str, set[str]] = {}
+        for cid, c in cast.characters.items():
+            for word in {w.lower() for n in (c.name, *c.aliases) for w in re.findall(r"[\w'’-]+", n)}:
+                self.named_with.setdefault(word, set()).add(cid)
         subject = self.names.subject()
         verbs = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
         self.after_subject = re.compile(
@@ -923,12 +948,12 @@ class Attributor:
             return owner, "first-person" if lower in FIRST_PERSON else "pronoun"
         if lower in FIRST_PERSON:
             return (self.narrator, "first-person") if self.narrator else None
-        if re.fullmatch(GROUP, who) and not self.names.leading(who):
+        cid = self.names.leading(who)
+        if cid is None and GROUP.fullmatch(who):
             # "cried the soldiers": a character the cast names with that word ("Red Army
             # soldiers", "the crowd"), or nobody the cast names.
-            noun = who.split()[-1].lower()
-            owners = [cid for cid, forms in self.group_words.items() if noun in forms]
-            return (owners[0], "name") if len(owners) == 1 else (UNKNOWN, "group")
+            owners = self.named_with.get(who.split()[-1].lower(), set())
+            return (next(iter(owners)), "name") if len(owners) == 1 else (UNKNOWN, "group")
         if lower in ("someone", "somebody"):
             # "said someone": a voice the text does not name, not a guess at one it does.
             return UNKNOWN, "name"
@@ -953,7 +978,6 @@ class Attributor:
             # cast (the conversation chooses).
             cid = self.of_gender(gender, expected)
             return (cid, "gender") if cid else None
-        cid = self.names.leading(who)
         if cid:
             return cid, "name"
         gender = PERSON_NOUNS.get(who.split()[-1].lower())
@@ -1121,12 +1145,22 @@ class Attributor:
         """Characters the narration has someone turn or speak to: "she said to Mary"."""
         return {cid for m in self.listener.finditer(narration) if (cid := self.names.leading(m["who"]))}
 
+    def read_as_narration(self, paragraph: Paragraph, named: list[str]) -> None:
+        """What a paragraph that takes no turn leaves the conversation: who it names, and one
+        more paragraph since anyone spoke."""
+        self.state.mention(c for c in named if c != self.narrator)
+        self.state.narration_gap += 1
+        self.state.last_paragraph = paragraph
+
     @staticmethod
     def thinks(segments: Sequence[Segment]) -> bool:
-        """Whether a paragraph's tag is for a thought: a stretch of narration after one of its
-        quotations opens with one ("thought I to myself", "said Dorothea to herself")."""
-        after = [b for a, b in itertools.pairwise(segments) if a.kind == "quote" and b.kind == "narration"]
-        return any(THINKING.search(seg.text) for seg in after)
+        """Whether a paragraph's tags are for thoughts: narration after one of its quotations
+        opens with one ("thought I to myself", "said Dorothea to herself"), and none after another
+        opens with speech ("“Go,” said Alice. “Fool,” thought the Queen." is Alice's turn)."""
+        after = [b.text for a, b in itertools.pairwise(segments) if a.kind == "quote" and b.kind == "narration"]
+        thought = [bool(THINKING.search(text)) for text in after]
+        spoken = any(SPOKEN.search(text) for text, t in zip(after, thought, strict=True) if not t)
+        return any(thought) and not spoken
 
     def turned(self, sentence: str) -> tuple[str, str] | None:
         """(who turned, to whom) when a sentence of narration has someone turn to someone: "John
@@ -1263,7 +1297,7 @@ class Attributor:
         if not records:
             return
         w = self.weights
-        people = [r.anchor.speaker for r in records if r.anchor and r.anchor.cue not in SOFT_CUES]
+        people = [r.tagged for r in records if r.tagged]
         for r in records:
             people.extend(r.present)
             people.extend(sorted(r.addressed | r.named_self))  # someone named in a quotation is there
@@ -1326,7 +1360,7 @@ class Attributor:
             calls_other = bool(records[k - 1].called - {lead})
             recent = records[max(0, k - ACTIVE_SPAN) : k]
             # (not the lead, whose own bonus already brings them back)
-            active = {r.anchor.speaker for r in recent if r.anchor and r.anchor.cue not in SOFT_CUES} - {lead}
+            active = {r.tagged for r in recent if r.tagged} - {lead}
             anchor = records[k].anchor
             if anchor and anchor.cue == "open quotation":
                 # The paragraph before left its quotation open: whoever the path gives it goes
@@ -1421,7 +1455,7 @@ class Attributor:
         had ever heard:" is not Harvey's), as inside a paragraph, where narration before a
         quotation more often sets a scene than hands over."""
         subject = self.salience.last_subject
-        if not INTRODUCES.search(before.text) or subject is None:
+        if not introduces(before.text) or subject is None:
             return None
         if opening:
             m = self.sentence_subject.match(sentences(before.text)[-1].lstrip())
@@ -1430,7 +1464,7 @@ class Attributor:
                 return None
         return found(subject, "preceding tag")
 
-    def names_a_place(self, segments: Sequence[Segment], i: int) -> bool:
+    def quotes_a_title(self, segments: Sequence[Segment], i: int) -> bool:
         """Whether the quotation segments[i] is a name or title set in the narration's sentence
         ("dined at “Jack Straw's Castle” along with", "the last paragraph in “Overdue”"): in
         title case, after a word of narration that is no speech verb ("Ada said “Good
@@ -1440,7 +1474,7 @@ class Attributor:
         text = segments[i].text.strip()
         before = segments[i - 1].text.rstrip() if i and segments[i - 1].kind == "narration" else ""
         last_word = before.rsplit(None, 1)[-1].lower() if before else ""
-        if not re.search(r"[A-Za-z]$", before) or last_word in SPEECH_VERBS - NAMING_VERBS:
+        if not re.search(r"[A-Za-z]$", before) or last_word in NOT_NAMING_VERBS:
             return False
         if not QUOTED_TITLE.fullmatch(text) or self.names.find(text):
             return False
@@ -1470,8 +1504,8 @@ class Attributor:
         asked: Counter[str] = Counter()
         told: Counter[str] = Counter()
         for r in records:
-            if r.index is not None and r.anchor and r.anchor.cue not in SOFT_CUES:
-                (asked if r.asks else told)[r.anchor.speaker] += 1
+            if r.index is not None and r.tagged:
+                (asked if r.asks else told)[r.tagged] += 1
         people = set(asked) | set(told)
         if len(people) != 2:
             return {}
@@ -1487,7 +1521,7 @@ class Attributor:
         WATCHING other speakers tagged between it and the lead's nearest own tag, before or after.
         Watson, tagged at the start, only watches while Holmes questions a client in a run of
         tags; Twain arguing with Harris over forty untagged turns is talking all along."""
-        hard = [r.anchor.speaker if r.anchor and r.anchor.cue not in SOFT_CUES else None for r in records]
+        hard = [r.tagged for r in records]
         lead_tags = [n for n, speaker in enumerate(hard) if speaker is not None and speaker == lead]
         # others[i]: how many of records[:i] are other speakers' tags
         others = list(itertools.accumulate((speaker is not None and speaker != lead for speaker in hard), initial=0))
@@ -1564,16 +1598,14 @@ class Attributor:
             self.salience.forget()
         quotes = paragraph.quotes
         segments = paragraph.segments
-        if quotes and all(self.names_a_place(segments, i) for i, s in enumerate(segments) if s.kind == "quote"):
+        if quotes and all(self.quotes_a_title(segments, i) for i, s in enumerate(segments) if s.kind == "quote"):
             # "We dined at “Jack Straw's Castle”": a name or title quoted in the narration is
             # nobody's speech, and the paragraph is narration.
             paragraph = replace(paragraph, segments=(Segment(kind="narration", text=paragraph.text),))
         if not paragraph.quotes:
             self.reported_turn(paragraph)
             self.salience.read(paragraph.text)
-            state.mention(c for c in named if c != self.narrator)
-            state.narration_gap += 1
-            state.last_paragraph = paragraph
+            self.read_as_narration(paragraph, named)
             return [found(UNKNOWN, "title")] * len(quotes)
         addressed, named_self, called, each = self.addressed(quotes)
         signer = self.signature(paragraph) if state.open_speaker else None
@@ -1618,7 +1650,7 @@ class Attributor:
         introduced = None
         if after_narration:
             last = previous.segments[-1] if previous.segments else None
-            if last is not None and last.text.rstrip().endswith((":", "—", "--", "–", ",")):
+            if last is not None and introduces(last.text, colon_only=False):
                 introduced = self.tag_before(last, hint, self.salience.ranked()) or self.introduced(last)
         answering = self.answering(paragraph)
         per_quote: list[Attribution | None] = []
@@ -1636,28 +1668,27 @@ class Attributor:
             if after is not None and i + 2 < len(segments) and re.fullmatch(r"[^,;:.!?—]*\w", after.text.strip()):
                 after = None  # "Everybody then murmured" runs on into the next quotation: its tag
             before = segments[i - 1] if i > 0 and segments[i - 1].kind == "narration" else None
-            # 'Babbitt snorted, “Oh, you do!” Verona protested, “Oh, you do!”': a quotation
-            # introduced by its own tag leaves the narration after it to the next one.
-            introduced_here = (
-                self.tag_before(before, hint, nearby, answering if i == 0 else None)
-                if after is not None
-                and before is not None
-                and i + 2 < len(segments)
-                and INTRODUCES_ANY.search(before.text)
-                and INTRODUCES_ANY.search(after.text)
-                else None
-            )
-            if introduced_here is not None:
-                after = None
             # Only the paragraph's first tag may be the answer to the speaker before.
             answers = answering if i == 0 else None
+            # 'Babbitt snorted, “Oh, you do!” Verona protested, “Oh, you do!”': a quotation
+            # introduced by its own tag leaves the narration after it to the next one.
+            own_tag = (
+                before is not None
+                and after is not None
+                and i + 2 < len(segments)
+                and introduces(before.text, colon_only=False)
+                and introduces(after.text, colon_only=False)
+            )
+            before_tag = self.tag_before(before, hint, nearby, answers) if own_tag and before else None
+            if before_tag:
+                after = None
             attribution = self.tag_after(segment, after, hint, nearby, answers) if after else None
             unplaced = after is not None and (attribution is None or attribution.cue in SOFT_CUES)
             if unplaced and (described := self.uncast_description(after)):
                 self.uncast[(len(self.results), len(per_quote))] = described
             if (attribution is None or attribution.cue == "beat") and before is not None:
                 attribution = (
-                    self.tag_before(before, hint, nearby, answers)
+                    (before_tag if own_tag else self.tag_before(before, hint, nearby, answers))
                     or self.introduced(before, opening=True)
                     or attribution
                 )
@@ -1704,9 +1735,7 @@ class Attributor:
             # "“Ah,” thought I to myself, “a model servant.”": thinking is not taking a turn. The
             # conversation goes on around it as around narration, and the thinker is no party to
             # it for having thought.
-            state.mention(named)
-            state.narration_gap += 1
-            state.last_paragraph = paragraph
+            self.read_as_narration(paragraph, named)
             return [a or chosen for a in carried(per_quote, chosen)]
         self.records.append(
             Record(
@@ -1792,7 +1821,7 @@ def build_script(chapter: Chapter, cast: CastSpec, source: str | None = None) ->
                 )
                 continue
             q, a = next(quote_attributions)
-            cue = {"title": TITLE_NOTE, "many voices": GROUP_NOTE}.get(a.cue, a.cue)
+            cue = CUE_NOTES.get(a.cue, a.cue)
             check = a.confidence < CHECK_BELOW
             if segment.never_closes:
                 cue, check = f"{cue}; the quotation never closes: check where it ends", True

@@ -940,6 +940,12 @@ def test_a_thought_is_not_a_turn() -> None:
     assert [speaker for speaker, _ in speakers(text, cast)[4:]] == ["coroner", "thomas", "coroner", "thomas"]
 
 
+def test_a_paragraph_that_also_speaks_is_a_turn() -> None:
+    # The Queen only thinks, but Alice speaks in the same paragraph: the Rabbit answers her.
+    text = "“Sit down,” said the Rabbit.\n\n“Go away,” said Alice to the Rabbit. “Fool,” thought the Queen.\n\n“Never!”"
+    assert speakers(text, THIRD_PERSON_CAST)[-1] == ("rabbit", "answer")
+
+
 @pytest.mark.parametrize(
     ("quote", "called"),
     [
