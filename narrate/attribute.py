@@ -107,6 +107,9 @@ REPLY_SUBJECT: Final = {"my": "I", "our": "we", "his": "he", "her": "she", "thei
 CONTINUING_VERBS: Final = frozenset(
     {"continued", "continues", "went", "added", "resumed", "repeated", "pursued", "persisted"}
 )
+# ...and said in a tag, a speaker going on after a pause: "he then added:", "Holmes went on".
+_CARRYING_ON_VERBS = "|".join(sorted(CONTINUING_VERBS - {"went", "repeated"}))
+CARRYING_ON: Final = re.compile(rf"\b(?:{_CARRYING_ON_VERBS}|went on|goes on)\b", re.IGNORECASE)
 # "turned to Mary", "said to the Dormouse", "looked at her husband": whoever follows is spoken to.
 TURNING_VERBS: Final = (
     "turned|said|spoke|whispered|replied|called|cried|looked|glanced|nodded|bowed|smiled|asked|answered|"
@@ -311,6 +314,11 @@ class Weights:
     the argument on (TurnEvidence.long_run)."""
     after_narration: float = 0.5
     """Narration came between: the same speaker becomes likelier (a beat, then more words)."""
+    carries_on: float = 1.5
+    """...more when its tag says the speaker goes on ("he then added:", "continued Holmes"): after
+    narration, the one who spoke before it (62 % of such turns in dev, against 30 % after any
+    narration). Right after another paragraph of speech, "went on" more often follows someone
+    else's interjection, and counts for nothing."""
     third_speaker: float = 1.5
     """Turning to someone who is neither of the last two speakers."""
     third_active: float = 1.0
@@ -801,6 +809,8 @@ class TurnEvidence:
     paragraphs, each closing its quotation, does not."""
     after_narration: bool
     """Narration came between it and the previous quotation."""
+    carries_on: bool = False
+    """...and its tag says its speaker goes on ("Following a brief pause, he then added:")."""
 
     def switch_score(self, w: Weights) -> float:
         return (
@@ -811,7 +821,12 @@ class TurnEvidence:
         )
 
     def stay_score(self, w: Weights) -> float:
-        return w.connective * self.connective + w.long_run * self.long_run + w.after_narration * self.after_narration
+        return (
+            w.connective * self.connective
+            + w.long_run * self.long_run
+            + w.after_narration * self.after_narration
+            + w.carries_on * self.carries_on
+        )
 
 
 @dataclass(frozen=True)
@@ -1282,7 +1297,24 @@ class Attributor:
             connective=bool(CONNECTIVES.match(first)),
             long_run=long_run,
             after_narration=self.state.narration_gap > 0,
+            carries_on=self.state.narration_gap > 0 and self.carries_on(paragraph, previous),
         )
+
+    @staticmethod
+    def carries_on(paragraph: Paragraph, previous: Paragraph | None) -> bool:
+        """Whether the tag of the paragraph's first quotation says its speaker goes on: in the
+        narration just before it (this paragraph's, or the paragraph before's when it opens with
+        the quotation) or in the clause just after it."""
+        segments = paragraph.segments
+        first = next(i for i, segment in enumerate(segments) if segment.kind == "quote")
+        around = []
+        if first > 0:
+            around.append(sentences(segments[first - 1].text)[-1])
+        elif previous is not None and not previous.quotes:
+            around.append(sentences(previous.text)[-1])
+        if first + 1 < len(segments) and segments[first + 1].kind == "narration":
+            around.append(re.split(r"[,.!?;:—]", segments[first + 1].text, maxsplit=1)[0])  # (the tag's clause)
+        return any(CARRYING_ON.search(text) for text in around)
 
     def decode_conversation(self, records: list[Record]) -> None:
         """Choose every paragraph's speaker in one conversation at once (Viterbi).

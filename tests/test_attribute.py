@@ -969,3 +969,25 @@ def test_a_name_in_a_list_is_no_call(quote: str, called: set[str]) -> None:
     attributor = Attributor(cast)
     addressed, _, _, _ = attributor.addressed(parse_chapter(quote).paragraphs[0].quotes)
     assert addressed == called
+
+
+@pytest.mark.parametrize(
+    ("text", "carries_on"),
+    [
+        # a tag that says the speaker goes on, in the narration before or just after...
+        ("Following a brief pause, he then added:\n\n“Let us cut to the chase.”", True),
+        ("Holmes lit his pipe.\n\n“It was someone in the house,” he went on.", True),
+        ("There was a silence.\n\n“It was someone in the house,” continued Holmes.", True),
+        # ...not any tag, nor a verb further on, nor right after speech with no narration between
+        ("Following a brief pause, he said:\n\n“Let us cut to the chase.”", False),
+        ("He went out.\n\n“It was someone in the house,” he said, and added nothing.", False),
+        ("“It was someone in the house,” he went on.", False),
+    ],
+)
+def test_a_tag_after_narration_that_goes_on_carries_the_speech_on(text: str, carries_on: bool) -> None:
+    # "Following a brief pause, he then added:": whoever spoke before the pause is the speaker.
+    chapter = parse_chapter("“Very much,” we answered.\n\n“Not at all.”\n\n" + text)
+    attributor = Attributor(FIRST_PERSON_CAST)
+    for paragraph in chapter.paragraphs:
+        attributor.paragraph(paragraph)
+    assert attributor.records[-1].turn.carries_on is carries_on
