@@ -1759,7 +1759,10 @@ class Attributor:
             # acting later in the paragraph is not a clue to who.
             beat = None if replied else self.beat(segments, hint)
             chosen = next((a for a in per_quote if a), None) or beat
-            if chosen is not None and chosen.speaker in addressed:
+            # A first-person narrator is the subject of most sentences of their narration, while
+            # listening as much as speaking: in dev, 8 of the 48 beats that named the narrator were
+            # right, most of the rest words quoted inside the narration ("a 'Penang lawyer.'").
+            if chosen is not None and (chosen.speaker in addressed or chosen.speaker == self.narrator):
                 chosen = None
         if chosen is None and state.open_speaker:
             chosen = found(state.open_speaker, "open quotation")

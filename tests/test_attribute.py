@@ -991,3 +991,14 @@ def test_a_tag_after_narration_that_goes_on_carries_the_speech_on(text: str, car
     for paragraph in chapter.paragraphs:
         attributor.paragraph(paragraph)
     assert attributor.records[-1].turn.carries_on is carries_on
+
+
+def test_a_first_person_narrator_doing_something_is_no_beat() -> None:
+    # The narrator's "I" is in nearly every sentence of their narration, speaking or listening:
+    # "I sat down by the fire" points at nobody, and the conversation gives the line to the host.
+    cast = cast_of(narrator="lockwood", lockwood=man("Lockwood"), heathcliff=man("Heathcliff"))
+    text = (
+        "“Is the tea ready?” asked Heathcliff.\n\n“Not yet,” I answered.\n\n"
+        "I sat down by the fire and warmed my hands. “Get it ready, will you?”"
+    )
+    assert speakers(text, cast)[-1] == ("heathcliff", "alternation")
