@@ -740,7 +740,7 @@ class Salience:
             # weight of their most prominent mention.
             weights: dict[str, float] = {}
             subject = None
-            for n, (start, end, cid, pronoun) in enumerate(sorted(mentions, key=lambda m: m[:2])):
+            for start, end, cid, pronoun in sorted(mentions, key=lambda m: m[:2]):
                 if pronoun is not None:
                     # "Mr. Utterson touched him": him is not the one doing the touching.
                     cid = self.antecedent(pronoun, exclude=subject if pronoun == "him" else None)
@@ -748,8 +748,9 @@ class Salience:
                     continue
                 possessive = sentence[end : end + 1] in ("'", "’")
                 # "Colin had been so surprised": a name with a verb after it is most likely that
-                # clause's subject, wherever it stands.
-                first_word = n == 0 and re.match(r"\s+[a-z]", sentence[end:])
+                # clause's subject, wherever it stands; so is one that starts its sentence (not
+                # Harris in "I met Harris at the Club").
+                first_word = not sentence[:start].strip(" \n\"'“‘(_—-") and re.match(r"\s+[a-z]", sentence[end:])
                 leads = opens_clause(sentence, start) or first_word or verb_follows(sentence, end)
                 opens = leads and not possessive
                 if opens and pronoun not in OBJECT_PRONOUNS:

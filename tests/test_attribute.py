@@ -1002,3 +1002,16 @@ def test_a_first_person_narrator_doing_something_is_no_beat() -> None:
         "I sat down by the fire and warmed my hands. “Get it ready, will you?”"
     )
     assert speakers(text, cast)[-1] == ("heathcliff", "alternation")
+
+
+def test_a_name_is_a_subject_only_where_its_sentence_starts() -> None:
+    # "I met Harris ... and asked him how he had got on": Harris is the one met, not the one
+    # meeting, so "him" and "he" are Harris and so is "He said" after them; George, the subject
+    # of the paragraph before, is out of mind.
+    cast = cast_of(narrator="j", j=man("J."), george=man("George"), harris=man("Harris"))
+    text = (
+        "George would not come; he was a bachelor, and he saw no reason to.\n\n"
+        "I met Harris at the Club in the afternoon, and asked him how he had got on.\n\n"
+        "He said, “Oh, that's all right; there's no difficulty about getting away.”"
+    )
+    assert speakers(text, cast) == [("harris", "pronoun tag")]
