@@ -924,7 +924,9 @@ class Attributor:
         self.description_verb = re.compile(rf"^(?P<desc>{DESCRIBING}{words}\s+(?:{verbs})\b")
         self.heard = re.compile(rf"\s+(?:(?P<object>him|her|them)|{subject})\s+(?P<verb>{verbs}|say|speak|talk)\b")
         # ...and before the quotation: "Then I heard him say, “…”"
-        self.heard_before = re.compile(rf"\b(?:heard|overheard){self.heard.pattern}(?:[^.!?]*[:,—–-]|\s+that)?\s*$")
+        self.heard_before = re.compile(
+            rf"\b(?:hear|heard|overheard){self.heard.pattern}(?:[^.!?]*[:,—–-]|\s+that)?\s*$"
+        )
         # "... he said to her, " or, right against the quotation, "Everybody then murmured" and
         # "I heard Mr. Hubble remark that".
         self.before_adjacent = re.compile(rf"{subject}{ADVERB}\s+(?P<verb>{verbs})\b(?:[^.!?]*[:,—–-]|\s+that)?\s*$")

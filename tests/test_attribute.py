@@ -625,12 +625,14 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             cast_of(anna=woman("Anna", "Madame Karenina"), myakaya=woman("Princess Myakaya")),
             [("myakaya", "pronoun tag")],
         ),
-        # "I heard him say" is a tag even after a full stop, or before the quotation
+        # "I heard him say" is a tag even after a full stop, or before the quotation ("we could
+        # hear him say" too)
         *[
             (text, cast_of(narrator="me", me=man("Mark"), stranger=man("Stranger")), [("stranger", "pronoun tag")])
             for text in [
                 "Stranger went to the door.\n\n“Mr. Keeper is out.” I heard him say.",
                 "Stranger went to the door.\n\nThen I heard him say, “Mr. Keeper is out.”",
+                "Stranger went to the door, and we could hear him say as he opened it: “Mr. Keeper is out.”",
             ]
         ],
         # the longest name first, partial or not; a rank yields to another character's own alias;
