@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from narrate.attribute import DEFAULT_WEIGHTS, Attributor, attribute_chapter, build_script, sentences
+from narrate.attribute import DEFAULT_WEIGHTS, Attributor, attribute_chapter, build_script, found, sentences
 from narrate.errors import TextError
 from narrate.script import CHECK_BELOW, UNCAST, keep_corrections, load_script, summarize
 from narrate.text import load_chapter, parse_chapter
@@ -982,6 +982,7 @@ def test_a_name_in_a_list_is_no_call(quote: str, called: set[str]) -> None:
         ("There was a silence.\n\n“It was someone in the house,” continued Holmes.", True),
         # ...not any tag, nor a verb further on, nor right after speech with no narration between
         ("Following a brief pause, he said:\n\n“Let us cut to the chase.”", False),
+        ("He added sugar to his tea and said:\n\n“Let us cut to the chase.”", False),
         ("He went out.\n\n“It was someone in the house,” he said, and added nothing.", False),
         ("“It was someone in the house,” he went on.", False),
     ],
@@ -1004,6 +1005,9 @@ def test_a_first_person_narrator_doing_something_is_no_beat() -> None:
         "I sat down by the fire and warmed my hands. “Get it ready, will you?”"
     )
     assert speakers(text, cast)[-1] == ("heathcliff", "alternation")
+    # ...and a beat looks past the narrator to whoever else acts in the paragraph
+    paragraph = parse_chapter("I sat down by the fire. “Get it ready.” Heathcliff scowled.").paragraphs[0]
+    assert Attributor(cast).beat(paragraph.segments, None) == found("heathcliff", "beat")
 
 
 def test_a_name_is_a_subject_only_where_its_sentence_starts() -> None:
