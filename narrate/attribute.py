@@ -42,25 +42,9 @@ from functools import cached_property
 from typing import Final
 
 from .script import CHECK_BELOW, UNCAST_NOTE, CastScript, Turn
-from .text import Chapter, Paragraph, Segment, require_words
+from .text import SPEECH_VERBS, Chapter, Paragraph, Segment, require_words
 from .voices import NARRATOR, UNKNOWN, CastSpec
 
-SPEECH_VERBS: Final = frozenset(
-    """said say says asked ask asks answered answer answers replied reply replies responded respond
-    responds told tell tells added add adds continued continue continues cried cries exclaimed
-    shouted whispered murmured muttered called declared remarked observed inquired enquired
-    demanded retorted rejoined repeated insisted began went explained suggested protested objected
-    agreed admitted interrupted returned shrieked screamed sobbed sighed laughed growled snapped
-    thought wondered pleaded urged ventured concluded announced stated proposed questioned
-    roared yelled bellowed gasped breathed grumbled snarled chuckled giggled stammered faltered
-    whimpered moaned groaned hissed sneered scoffed mumbled drawled purred barked blurted
-    confessed conceded acknowledged assented persisted resumed corrected warned begged implored
-    commanded ordered cautioned counted recited read sang echoed mused reflected reasoned
-    pursued ejaculated quoth remark remarks exclaim exclaims cry whisper whispers murmur murmurs
-    mutter mutters observe observes declare declares inquire inquires enquire shout shouts
-    repeat repeats retort retorts explain explains interrupt interrupts saying asking answering
-    replying adding crying exclaiming whispering murmuring muttering calling shouting remarking""".split()
-)
 # "struck in Biggs's boy", "broke in the Hatter": irregular verbs that speak only with their particle.
 PHRASAL_VERBS: Final = r"(?:(?:struck|broke|chimed|cut|put|burst|spoke|sang|rang)\s+(?:in|out|up|forth)|went\s+on)"
 # "My name is", "I am": what a speaker says before their own name.
@@ -350,6 +334,7 @@ class Weights:
     untagged question is likelier the asker's and a statement the answerer's."""
     anchors: tuple[tuple[str, float], ...] = (
         ("tag", 12.0),
+        ("speaker label", 12.0),
         ("first-person tag", 12.0),
         ("many voices", 12.0),
         ("preceding tag", 8.0),
@@ -375,6 +360,7 @@ CONFIDENCE: Final = {
     "title": 0.0,
     "many voices": 0.5,
     "tag": 0.95,
+    "speaker label": 0.95,
     "first-person tag": 0.95,
     "pronoun tag": 0.85,
     "gendered pronoun": 0.75,
@@ -497,6 +483,11 @@ def sentences(text: str) -> list[str]:
     return result
 
 
+# A speaker's name alone before the speech, as plays, transcripts and some memoirs print dialogue.
+SPEAKER_LABEL: Final = re.compile(r"(?P<name>[^\W\d_][\w'’ .-]{0,60}?)\s*[.:]")
+AFTER_ASIDE: Final = re.compile(r"^.*[)\]]\s+")
+
+
 # Where a description's head noun ends: "The auctioneer | in the tent", "A newcomer | asking the way".
 DESCRIPTION_END: Final = re.compile(
     r"\s+(?:(?:in|of|at|on|with|from|for|to|by|near|next|who|whom|that|which|and)\b|\w+ing\s+\w).*$|\s*\(.*$"
@@ -583,6 +574,12 @@ class Names:
         # of what follows ("Laurie's voice came from the hall").
         self.voice = rf"(?<![\w’'])(?:{names}){VOICE}" if pairs else ""
         self.owner = {name_key(form): cid for form, cid in pairs}
+        # A label may be printed in capitals ("JOHNSON."): labels are looked up whatever their case,
+        # among the names no two characters share in some case.
+        by_case: dict[str, set[str]] = {}
+        for key, cid in self.owner.items():
+            by_case.setdefault(key.lower(), set()).add(cid)
+        self.labelled = {key: next(iter(cids)) for key, cids in by_case.items() if len(cids) == 1}
         self.pattern = re.compile(self.alternatives) if pairs else None
         # "Lenin’s study" mentions Lenin too, though "said Mr. Buchanan's wife" is not his tag.
         self.possessed = re.compile(rf"(?<![\w’'])(?:{names})(?=['’]s\b|['’](?!\w)|(?![\w’']))") if pairs else None
@@ -613,6 +610,22 @@ class Names:
         if pattern is None:
             return []
         return [(m.start(), m.end(), self.owner[name_key(m.group(0))]) for m in pattern.finditer(text)]
+
+    def label(self, narration: str, alone: bool = False) -> str | None:
+        """The character a speaker label ending this narration names: a name that is a sentence
+        of its own, followed by a full stop or a colon ("...mark his character. JOHNSON. 'Sir,
+        ...'", "Lenin: “...”"). alone: only when the label is all the narration there is.
+
+        A name alone is a label wherever it stands before a quotation; narration says more than
+        a name ("It was Johnson."), and someone hailed is inside the quotation ("“Johnson!”")."""
+        parts = sentences(narration.strip())
+        last = parts[-1].strip()
+        if not alone:
+            last = AFTER_ASIDE.sub("", last)  # "'...' (smiling disdainfully.) BOSWELL. '...'"
+        elif len(parts) > 1:
+            return None
+        m = SPEAKER_LABEL.fullmatch(last)
+        return self.labelled.get(name_key(m["name"]).lower()) if m else None
 
     def subject(self) -> str:
         """A regex group 'who' matching a name (after a determiner: "the gallant sergeant" for
@@ -1484,7 +1497,9 @@ class Attributor:
                 speaker = record.anchor.speaker
             else:
                 # Without a cue of its own, nothing in the paragraph named a speaker.
-                results = [found(speaker, self.decoded_cue(records, path, k))] * len(results)
+                # (but a labelled quotation later in it: "'...' BOSWELL. '...'")
+                cue = found(speaker, self.decoded_cue(records, path, k))
+                results = [a if a.cue == "speaker label" else cue for a in results]
             # The best whole path giving the paragraph to its speaker, against the best giving
             # it to anyone else; someone else's line in the same paragraph keeps its own tag's.
             best: dict[str, float] = {}
@@ -1698,11 +1713,14 @@ class Attributor:
         introduced = None
         if after_narration:
             last = previous.segments[-1] if previous.segments else None
-            if last is not None and introduces(last.text, colon_only=False):
+            if last is not None and (label := self.names.label(previous.text, alone=True)):
+                introduced = found(label, "speaker label")  # a play's "HAMLET." over its speech
+            elif last is not None and introduces(last.text, colon_only=False):
                 introduced = self.tag_before(last, hint, self.salience.ranked()) or self.introduced(last)
         answering = self.answering(paragraph)
         per_quote: list[Attribution | None] = []
         said: list[str] = []  # speakers named by this paragraph's tags so far
+        tagged_after = False  # the last quotation's tag was the narration after it
         for i, segment in enumerate(segments):
             if segment.kind != "quote":
                 self.salience.read(segment.text)
@@ -1716,21 +1734,47 @@ class Attributor:
             if after is not None and i + 2 < len(segments) and re.fullmatch(r"[^,;:.!?—]*\w", after.text.strip()):
                 after = None  # "Everybody then murmured" runs on into the next quotation: its tag
             before = segments[i - 1] if i > 0 and segments[i - 1].kind == "narration" else None
+            if after is not None and self.names.label(after.text, alone=True):
+                after = None  # "'...' BOSWELL. '...'": the label between is the next speech's
+            if before is not None and (label := self.names.label(before.text)):
+                # "JOHNSON. 'Sir, ...'": a label names its speech's speaker as plainly as a tag.
+                per_quote.append(found(label, "speaker label"))
+                if label in said:
+                    said.remove(label)
+                said.append(label)
+                tagged_after = False
+                continue
             # Only the paragraph's first tag may be the answer to the speaker before.
             answers = answering if i == 0 else None
+            # '“For,” said he, “you are then sure not to get drunk.” I said, ...': a sentence
+            # broken by its tag goes on in the same voice, whatever the narration after it says.
+            interrupted = (
+                tagged_after
+                and before is not None
+                and not re.search(r"[.!?…]\W*$", segments[i - 2].text)
+                and re.search(r"[,—–-]\s*$", before.text) is not None
+            )
+            if interrupted:
+                per_quote.append(None)  # (carried gives it the tag before)
+                tagged_after = False
+                continue
             # 'Babbitt snorted, “Oh, you do!” Verona protested, “Oh, you do!”': a quotation
             # introduced by its own tag leaves the narration after it to the next one.
+            # ('“For,” said he, “you are then sure.” I said, ...': "said he" comes after its
+            # quotation only, and never hands it over to the narration after.)
             own_tag = (
                 before is not None
                 and after is not None
                 and i + 2 < len(segments)
                 and introduces(before.text, colon_only=False)
                 and introduces(after.text, colon_only=False)
+                and not self.after_verb.match(after.text)
             )
             before_tag = self.tag_before(before, hint, nearby, answers) if own_tag and before else None
             if before_tag:
                 after = None
             attribution = self.tag_after(segment, after, hint, nearby, answers) if after else None
+            tagged_after = attribution is not None and attribution.cue != "beat"
             unplaced = after is not None and (attribution is None or attribution.cue in SOFT_CUES)
             if unplaced and (described := self.uncast_description(after)):
                 self.uncast[(len(self.results), len(per_quote))] = described
@@ -1764,17 +1808,26 @@ class Attributor:
                 spoken_to = [heard_by[voice] for voice in voices]
         per_quote = [
             None
-            if a and (a.speaker in silent or (a.cue not in ("tag", "first-person tag") and a.speaker in spoken_to[j]))
+            if a
+            and (
+                a.speaker in silent
+                or (a.cue not in ("tag", "speaker label", "first-person tag") and a.speaker in spoken_to[j])
+            )
             else a
             for j, a in enumerate(per_quote)
         ]
         tags = [a for a in per_quote if a and a.cue != "beat"]
         chosen = tags[0] if tags else introduced
+        if chosen is not None and chosen.cue == "speaker label" and per_quote[0] is None:
+            # "'He puts a very common thing...' BOSWELL. 'That is owing...'": a label speaks for
+            # its own quotation and those after it, and the quotation before it is the paragraph's
+            # turn in the conversation, for the conversation to decide.
+            chosen = None
         if chosen is None:
             # A quotation tagged as someone's answer ("was the reply") has its speaker; someone
             # acting later in the paragraph is not a clue to who.
             beat = None if replied else self.beat(segments, hint)
-            chosen = next((a for a in per_quote if a), None) or beat
+            chosen = next((a for a in per_quote if a and a.cue != "speaker label"), None) or beat
             if chosen is not None and chosen.speaker in addressed:
                 chosen = None
         if chosen is None and state.open_speaker:

@@ -51,6 +51,36 @@ STRAIGHT_SINGLE_CLOSE: Final = re.compile(r"'(?!\w)")
 NEXT_CURLY_DOUBLE: Final = re.compile("[" + OPEN_DOUBLE + CLOSE_DOUBLE + "]")
 ANY_MARK: Final = re.compile("[" + re.escape(OPEN_DOUBLE + CLOSE_DOUBLE + OPEN_SINGLE + CLOSE_SINGLE + "\"'") + "]")
 
+# Verbs that tell of speech: what a tag says its speaker did.
+SPEECH_VERBS: Final = frozenset(
+    """said say says asked ask asks answered answer answers replied reply replies responded respond
+    responds told tell tells added add adds continued continue continues cried cries exclaimed
+    shouted whispered murmured muttered called declared remarked observed inquired enquired
+    demanded retorted rejoined repeated insisted began went explained suggested protested objected
+    agreed admitted interrupted returned shrieked screamed sobbed sighed laughed growled snapped
+    thought wondered pleaded urged ventured concluded announced stated proposed questioned
+    roared yelled bellowed gasped breathed grumbled snarled chuckled giggled stammered faltered
+    whimpered moaned groaned hissed sneered scoffed mumbled drawled purred barked blurted
+    confessed conceded acknowledged assented persisted resumed corrected warned begged implored
+    commanded ordered cautioned counted recited read sang echoed mused reflected reasoned
+    pursued ejaculated quoth remark remarks exclaim exclaims cry whisper whispers murmur murmurs
+    mutter mutters observe observes declare declares inquire inquires enquire shout shouts
+    repeat repeats retort retorts explain explains interrupt interrupts saying asking answering
+    replying adding crying exclaiming whispering murmuring muttering calling shouting remarking""".split()
+)
+# "'He puts (said he,) a very common thing in a strange dress'": a tag set in parentheses inside
+# the quotation, as eighteenth-century prose prints it (Boswell's Johnson). It is narration, and
+# the quotation goes on after it. Only a past tense and no "they" or "I" before the verb: a
+# speaker's own aside ("(they say)", "(I told you so)", "(as I said)") is part of the speech.
+_TAG_NAME: Final = r"[A-Z][\w'’-]+(?:\.?\s+[A-Z][\w'’-]+){0,2}"
+_TAG_PAST: Final = "|".join(
+    sorted({v for v in SPEECH_VERBS if v.endswith("ed")} | {"said", "quoth"}, key=len, reverse=True)
+)
+INNER_TAG: Final = re.compile(
+    rf"\s*\(\s*(?P<tag>(?:(?:{_TAG_PAST})\s+(?:he|she|I|we|{_TAG_NAME})|(?:he|she|{_TAG_NAME})\s+(?:{_TAG_PAST}))"
+    rf"\b[^()]{{0,80}})\)\s*"
+)
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -425,7 +455,30 @@ def split_quotations(
         # No quotation opened, yet the paragraph ends with a closing mark after the speech's
         # last words: the source left out its opening mark ("We know business is eager for it.”).
         return [Segment(kind="quote", text=end[:-1].strip().lstrip("`'\"‘“ "), never_opens=True)]
-    return segments
+    return set_off_inner_tags(segments)
+
+
+def set_off_inner_tags(segments: list[Segment]) -> list[Segment]:
+    """Each quotation with a tag in parentheses inside it (INNER_TAG) split into its quotation,
+    the tag as narration, and the rest of the quotation."""
+    result: list[Segment] = []
+    for segment in segments:
+        tags = list(INNER_TAG.finditer(segment.text)) if segment.kind == "quote" and "(" in segment.text else []
+        pieces, start = [], 0
+        for m in tags:
+            pieces.append(Segment(kind="quote", text=segment.text[start : m.start()].strip()))
+            pieces.append(Segment(kind="narration", text=m["tag"].strip()))
+            start = m.end()
+        pieces.append(Segment(kind="quote", text=segment.text[start:].strip()))
+        spoken = [k for k, p in enumerate(pieces) if p.kind == "quote" and any(c.isalnum() for c in p.text)]
+        if not tags or not spoken:
+            result.append(segment)
+            continue
+        # (a quotation left open, or whose opening mark was guessed, stays so at its end and start)
+        pieces[spoken[-1]] = replace(segment, text=pieces[spoken[-1]].text, never_opens=False)
+        pieces[spoken[0]] = replace(pieces[spoken[0]], never_opens=segment.never_opens)
+        result.extend(p for k, p in enumerate(pieces) if p.kind == "narration" or k in spoken)
+    return result
 
 
 def straight_single_opens(paragraph: str, i: int, inside: bool, maybe_closed: bool, last_close: int) -> bool:

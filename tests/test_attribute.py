@@ -30,6 +30,9 @@ def cast_of(narrator: str | None = None, **characters: dict[str, object]) -> Cas
 
 
 FIRST_PERSON_CAST = cast_of(narrator="pestana", pestana=man("Pestaña"), lenin=man("Lenin", "Vladimir Ilyich"))
+FIRST_PERSON_CAST_WITH_JOHNSON = cast_of(
+    narrator="pestana", pestana=man("Pestaña"), lenin=man("Lenin"), johnson=man("Dr. Johnson")
+)
 ARTICLE_CAST = cast_of(narrator="pip", pip=man("Pip"), sergeant=man("The sergeant"), joe=man("Joe", "blacksmith"))
 TOUR_CAST = cast_of(
     narrator="me", me=man("Mark"), party=man("The party", "we", "us"), doctor=man("The doctor"), guide=man("The guide")
@@ -678,6 +681,34 @@ def speakers(text: str, cast: CastSpec) -> list[tuple[str, str]]:
             "“Ready?” asked Doctor Livesey.\n\n“Ready,” said the captain.",
             cast_of(smollett=man("Captain Smollett"), livesey=man("Doctor Livesey")),
             [("livesey", "tag"), ("smollett", "tag")],
+        ),
+        # a speaker's name alone before the speech, as plays and transcripts print it, is its label,
+        # in capitals or followed by a colon, mid-paragraph or a paragraph of its own
+        (
+            "I said I was tired of London. JOHNSON. “Sir, no man is.” PESTAÑA. “But why?” LENIN. “Because.”"
+            "\n\nLenin: “Life is all there.”\n\nPESTAÑA.\n\n“I doubt it.”",
+            FIRST_PERSON_CAST_WITH_JOHNSON,
+            [
+                ("johnson", "speaker label"),
+                ("pestana", "speaker label"),
+                ("lenin", "speaker label"),
+                ("lenin", "speaker label"),
+                ("pestana", "speaker label"),
+            ],
+        ),
+        # ...after an aside; and a name the cast lacks labels nothing
+        (
+            "“Well?” said Lenin.\n\n“Never.” (smiling.) LENIN. “Not I.” SMITH. “Nor I.”",
+            FIRST_PERSON_CAST,
+            [("lenin", "tag"), ("pestana", "answer"), ("lenin", "speaker label"), ("lenin", "speaker label")],
+        ),
+        # a sentence broken by its tag goes on in the same voice, whatever the narration after
+        # says; "said he" is the tag of the quotation before it only
+        (
+            "Lenin spoke of wine.\n\n“For,” said he, “you are then sure.” I said, wine was a pleasure,"
+            " “Why,” said he, “it is a great loss.”",
+            FIRST_PERSON_CAST,
+            [("lenin", "pronoun tag")] * 4,
         ),
         # a tag further on fixes the untagged turns before it (the conversation is decoded whole)
         (

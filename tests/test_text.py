@@ -75,6 +75,14 @@ Q = "quote"
         ("Lenin appeared.", [(N, "Lenin appeared.")]),
         # narration, then a quotation after a colon
         ("Then he said: “So be it.”", [(N, "Then he said:"), (Q, "So be it.")]),
+        # a tag set in parentheses inside the quotation (Boswell) is narration
+        (
+            "“For (said he,) you are then sure. Then (Dr. Taylor observed) it is so.”",
+            [(Q, "For"), (N, "said he,"), (Q, "you are then sure. Then"), (N, "Dr. Taylor observed"), (Q, "it is so.")],
+        ),
+        ("“It is so (said I).”", [(Q, "It is so"), (N, "said I")]),
+        # ...but a speaker's own aside in parentheses is speech
+        ("“It is, (they say,) and (as I told you) it was.”", [(Q, "It is, (they say,) and (as I told you) it was.")]),
     ],
 )
 def test_split_quotations(paragraph: str, expected: list[tuple[str, str]]) -> None:
