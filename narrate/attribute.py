@@ -119,6 +119,8 @@ TAG_CUES: Final = {
     "group": "many voices",
 }
 SOFT_CUES: Final = frozenset({"gendered pronoun", "described"})
+# The cues that name their speaker outright.
+NAMING_CUES: Final = frozenset({"tag", "preceding tag", "speaker label"})
 BEFORE_CUES: Final = {**TAG_CUES, "name": "preceding tag"}
 GROUP_NOTE: Final = "many voices at once: give it to a character of the cast, or leave it unknown"
 PRONOUN_GENDER: Final = {"he": "male", "she": "female"}
@@ -701,6 +703,12 @@ def opens_clause(text: str, start: int) -> bool:
     return bool(CLAUSE_OPENING.search(tail if start <= 60 else "x" + tail))  # x: not the sentence's start
 
 
+# A protagonist (Salience.protagonist) has been named or heard this often, and this many times
+# as often as anyone else of their gender.
+PROTAGONIST_MIN: Final = 5
+PROTAGONIST_LEAD: Final = 2.0
+
+
 class Salience:
     """How much each character is in the reader's mind, for resolving "he" and "she".
 
@@ -728,6 +736,8 @@ class Salience:
         (centering), though Harvey, mentioned in every sentence before, is more salient."""
         pronouns = "|".join(GENDERED_PRONOUNS)
         self.pronoun = re.compile(rf"\b(?:{pronouns})\b", re.IGNORECASE)
+        self.prominence: Counter[str] = Counter()
+        """How often the text so far has named each character in its narration or heard them speak."""
 
     def forget(self) -> None:
         """A new scene: nobody is in mind."""
@@ -743,6 +753,21 @@ class Salience:
         gender = GENDERED_PRONOUNS[pronoun.lower()]
         fits = (c for c in self.ranked() if c not in (self.narrator, exclude) and self.gender(c) == gender)
         return next(fits, None)
+
+    def protagonist(self, gender: str, exclude: str | None = None) -> str | None:
+        """With nobody of a pronoun's gender in mind, the one it most likely means: the character
+        of that gender the text has named or heard far more than any other (the man a memoir is
+        about, "he" for pages on end: "He sat on the stone bench... he whistled")."""
+        ranked = [
+            (c, n)
+            for c, n in self.prominence.most_common()
+            if c not in (self.narrator, exclude) and self.gender(c) == gender
+        ]
+        if not ranked or ranked[0][1] < PROTAGONIST_MIN:
+            return None
+        if len(ranked) > 1 and ranked[0][1] < PROTAGONIST_LEAD * ranked[1][1]:
+            return None
+        return ranked[0][0]
 
     def read(self, text: str) -> None:
         """Take in a stretch of narration."""
@@ -760,7 +785,8 @@ class Salience:
             for start, end, cid, pronoun in sorted(mentions, key=lambda m: m[:2]):
                 if pronoun is not None:
                     # "Mr. Utterson touched him": him is not the one doing the touching.
-                    cid = self.antecedent(pronoun, exclude=subject if pronoun == "him" else None)
+                    exclude = subject if pronoun == "him" else None
+                    cid = self.antecedent(pronoun, exclude) or self.protagonist(GENDERED_PRONOUNS[pronoun], exclude)
                 if cid is None:
                     continue
                 possessive = sentence[end : end + 1] in ("'", "’")
@@ -1858,6 +1884,9 @@ class Attributor:
         result = [a or chosen for a in carried(per_quote, chosen)]
 
         state.mention(named)
+        self.salience.prominence.update(named)
+        # (a speaker named by a tag, not one guessed: a wrong guess would feed on itself)
+        self.salience.prominence.update(a.speaker for a in result if a.cue in NAMING_CUES or a.cue == "pronoun tag")
         speaker = result[-1].speaker
         if speaker != UNKNOWN:
             if state.is_over:

@@ -1052,3 +1052,15 @@ def test_a_name_is_a_subject_only_where_its_sentence_starts() -> None:
         "He said, “Oh, that's all right; there's no difficulty about getting away.”"
     )
     assert speakers(text, cast) == [("harris", "pronoun tag")]
+
+
+def test_he_with_nobody_in_mind_is_the_man_the_text_is_about() -> None:
+    # Tolstoy is named and heard far more than anyone; pages later, "He" with nobody in mind is
+    # him, and the man he asks is not the one asking.
+    cast = cast_of(narrator="gorky", gorky=man("Gorky"), tolstoy=man("Tolstoy"), tchekhov=man("Tchekhov"))
+    text = (
+        "Tolstoy came in.\n\n“Sit,” said Tolstoy.\n\n“Thanks,” said Tchekhov.\n\n“Well,” said Tolstoy."
+        "\n\n“Yes,” said Tolstoy.\n\n“No,” said Tolstoy.\n\nThe years went by. The park was quiet. The sea"
+        " was grey. The birds sang.\n\nHe sat on the bench and whistled. Then he asked Tchekhov:\n\n“Birds?”"
+    )
+    assert speakers(text, cast)[-1] == ("tolstoy", "pronoun tag")
