@@ -119,8 +119,8 @@ TAG_CUES: Final = {
     "group": "many voices",
 }
 SOFT_CUES: Final = frozenset({"gendered pronoun", "described"})
-# The cues that name their speaker outright.
-NAMING_CUES: Final = frozenset({"tag", "preceding tag", "speaker label"})
+# The cues the text itself gives a quotation (a tag, a label), not the conversation's guesses.
+TEXT_CUES: Final = frozenset({"tag", "preceding tag", "speaker label", "pronoun tag"})
 BEFORE_CUES: Final = {**TAG_CUES, "name": "preceding tag"}
 GROUP_NOTE: Final = "many voices at once: give it to a character of the cast, or leave it unknown"
 PRONOUN_GENDER: Final = {"he": "male", "she": "female"}
@@ -1885,8 +1885,8 @@ class Attributor:
 
         state.mention(named)
         self.salience.prominence.update(named)
-        # (a speaker named by a tag, not one guessed: a wrong guess would feed on itself)
-        self.salience.prominence.update(a.speaker for a in result if a.cue in NAMING_CUES or a.cue == "pronoun tag")
+        # (a speaker the text tags, not one guessed: a wrong guess would feed on itself)
+        self.salience.prominence.update(a.speaker for a in result if a.cue in TEXT_CUES)
         speaker = result[-1].speaker
         if speaker != UNKNOWN:
             if state.is_over:
