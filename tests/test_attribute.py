@@ -1056,7 +1056,7 @@ def test_a_name_is_a_subject_only_where_its_sentence_starts() -> None:
 
 def test_he_with_nobody_in_mind_is_the_man_the_text_is_about() -> None:
     # Tolstoy is named and heard far more than anyone; pages later, "He" with nobody in mind is
-    # him, and the man he asks is not the one asking.
+    # him, though the man he asks is named last.
     cast = cast_of(narrator="gorky", gorky=man("Gorky"), tolstoy=man("Tolstoy"), tchekhov=man("Tchekhov"))
     text = (
         "Tolstoy came in.\n\n“Sit,” said Tolstoy.\n\n“Thanks,” said Tchekhov.\n\n“Well,” said Tolstoy."
