@@ -487,6 +487,8 @@ def sentences(text: str) -> list[str]:
 
 # A speaker's name alone before the speech, as plays, transcripts and some memoirs print dialogue.
 SPEAKER_LABEL: Final = re.compile(r"(?P<name>[^\W\d_][\w'’ .-]{0,60}?)\s*[.:]")
+# ...which is this long at most, with an aside before it ("(smiling disdainfully.) BOSWELL.").
+LABEL_REACH: Final = 120
 AFTER_ASIDE: Final = re.compile(r"^.*[)\]]\s+")
 
 
@@ -620,14 +622,23 @@ class Names:
 
         A name alone is a label wherever it stands before a quotation; narration says more than
         a name ("It was Johnson."), and someone hailed is inside the quotation ("“Johnson!”")."""
-        parts = sentences(narration.strip())
+        text = narration.strip()
+        if alone and len(text) > LABEL_REACH:
+            return None
+        # (a label is short: the end of the narration is enough, however long it is)
+        parts = sentences(text[-LABEL_REACH:])
         last = parts[-1].strip()
         if not alone:
             last = AFTER_ASIDE.sub("", last)  # "'...' (smiling disdainfully.) BOSWELL. '...'"
         elif len(parts) > 1:
             return None
         m = SPEAKER_LABEL.fullmatch(last)
-        return self.labelled.get(name_key(m["name"]).lower()) if m else None
+        return self.alone(m["name"]) if m else None
+
+    def alone(self, text: str) -> str | None:
+        """The character text names and nothing else, printed in any case ("JOHNSON", "Van
+        Helsing"), among the names no two characters share in some case."""
+        return self.labelled.get(name_key(text.strip()).lower())
 
     def subject(self) -> str:
         """A regex group 'who' matching a name (after a determiner: "the gallant sergeant" for
@@ -1578,11 +1589,7 @@ class Attributor:
         text = segments[0].text.strip()
         if text.endswith(("!", "?")):
             return None
-        for form in (text, text.title()):
-            hits = self.names.find(form)
-            if len(hits) == 1 and not re.search(r"\w", form[: hits[0][0]] + form[hits[0][1] :]):
-                return hits[0][2]
-        return None
+        return self.names.alone(re.sub(r"^\W+|\W+$", "", text))
 
     @staticmethod
     def interview_roles(records: Sequence[Record]) -> dict[str, bool]:
@@ -1765,9 +1772,7 @@ class Attributor:
             if before is not None and (label := self.names.label(before.text)):
                 # "JOHNSON. 'Sir, ...'": a label names its speech's speaker as plainly as a tag.
                 per_quote.append(found(label, "speaker label"))
-                if label in said:
-                    said.remove(label)
-                said.append(label)
+                most_recent_last(said, label)
                 tagged_after = False
                 continue
             # Only the paragraph's first tag may be the answer to the speaker before.
@@ -1811,10 +1816,7 @@ class Attributor:
                     or attribution
                 )
             if attribution is not None and attribution.cue in ("tag", "pronoun tag", "gendered pronoun", "described"):
-                # most recent last, each once: a paragraph of a thousand tags stays linear
-                if attribution.speaker in said:
-                    said.remove(attribution.speaker)
-                said.append(attribution.speaker)
+                most_recent_last(said, attribution.speaker)
             per_quote.append(attribution)
         if introduced is not None and (per_quote[0] is None or per_quote[0].cue == "beat"):
             per_quote[0] = introduced
@@ -1898,6 +1900,13 @@ class Attributor:
         state.narration_gap = 0
         state.last_paragraph = paragraph
         return result
+
+
+def most_recent_last(seen: list[str], cid: str) -> None:
+    """Put cid at the end of seen, once: a paragraph of a thousand tags keeps a short list."""
+    if cid in seen:
+        seen.remove(cid)
+    seen.append(cid)
 
 
 def carried(per_quote: Sequence[Attribution | None], before_first: Attribution | None) -> list[Attribution | None]:

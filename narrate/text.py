@@ -464,6 +464,9 @@ def set_off_inner_tags(segments: list[Segment]) -> list[Segment]:
     result: list[Segment] = []
     for segment in segments:
         tags = list(INNER_TAG.finditer(segment.text)) if segment.kind == "quote" and "(" in segment.text else []
+        if not tags:
+            result.append(segment)
+            continue
         pieces, start = [], 0
         for m in tags:
             pieces.append(Segment(kind="quote", text=segment.text[start : m.start()].strip()))
@@ -471,7 +474,7 @@ def set_off_inner_tags(segments: list[Segment]) -> list[Segment]:
             start = m.end()
         pieces.append(Segment(kind="quote", text=segment.text[start:].strip()))
         spoken = [k for k, p in enumerate(pieces) if p.kind == "quote" and any(c.isalnum() for c in p.text)]
-        if not tags or not spoken:
+        if not spoken:
             result.append(segment)
             continue
         # (a quotation left open, or whose opening mark was guessed, stays so at its end and start)

@@ -1064,3 +1064,12 @@ def test_he_with_nobody_in_mind_is_the_man_the_text_is_about() -> None:
         " was grey. The birds sang.\n\nHe sat on the bench and whistled. Then he asked Tchekhov:\n\n“Birds?”"
     )
     assert speakers(text, cast)[-1] == ("tolstoy", "pronoun tag")
+
+
+@pytest.mark.parametrize("signed", ["VAN HELSING.", "Van Helsing", "—Abraham Van Helsing."])
+def test_a_letter_is_its_signers(signed: str) -> None:
+    # A letter quoted over several paragraphs, each left open, signed at its end in any case:
+    # Seward, who opened it and is in mind, did not write it.
+    cast = cast_of(helsing=man("Abraham Van Helsing", "Van Helsing"), seward=man("Dr. Seward"), lucy=woman("Lucy"))
+    text = f"Dr. Seward opened the letter.\n\n“My dear friend,\n\n“Come at once. Lucy is ill.\n\n“{signed}”"
+    assert [speaker for speaker, _ in speakers(text, cast)] == ["helsing"] * 3
